@@ -1,0 +1,143 @@
+import type { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import {
+  type HealthModel,
+  ScaleLabAPIError,
+  type ScaleLabClient,
+  type UserModel
+} from './api';
+import { scalelabIcon } from './icons';
+
+/** Format a user for display. */
+export function formatUser(user: UserModel): string {
+  return user.admin ? `${user.name} (admin)` : user.name;
+}
+
+/** Format the service health for display. */
+export function formatHealth(health: HealthModel): string {
+  const db = health.database.ok
+    ? `database ${health.database.backend}`
+    : `database ${health.database.backend} unavailable` +
+      (health.database.error ? ` (${health.database.error})` : '');
+  return `Service ${health.status} · v${health.version} · ${db}`;
+}
+
+function describeError(what: string, err: unknown): string {
+  if (err instanceof ScaleLabAPIError) {
+    const id = err.requestId ? ` [request ${err.requestId}]` : '';
+    return `Could not load ${what}: ${err.status} ${err.message}${id}`;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return `Could not load ${what}: ${message}`;
+}
+
+/** A labelled row whose value element carries `data-testid`. */
+function makeField(
+  testid: string,
+  label: string
+): { row: HTMLElement; value: HTMLElement } {
+  const row = document.createElement('div');
+  row.className = 'jp-ScaleLabPanel-row';
+  const labelNode = document.createElement('span');
+  labelNode.className = 'jp-ScaleLabPanel-label';
+  labelNode.textContent = `${label}: `;
+  const value = document.createElement('span');
+  value.className = 'jp-ScaleLabPanel-value';
+  value.dataset.testid = testid;
+  row.append(labelNode, value);
+  return { row, value };
+}
+
+/** The ScaleLab side panel: signed-in user and service health. */
+export class ScaleLabPanel extends Widget {
+  constructor(client: ScaleLabClient) {
+    super();
+    this._client = client;
+    this.id = 'scalelab-panel';
+    this.addClass('jp-ScaleLabPanel');
+    this.title.icon = scalelabIcon;
+    this.title.caption = 'ScaleLab';
+
+    const heading = document.createElement('h2');
+    heading.className = 'jp-ScaleLabPanel-heading';
+    heading.textContent = 'ScaleLab';
+
+    const userRow = makeField('scalelab-user', 'User');
+    this._userNode = userRow.value;
+    const healthRow = makeField('scalelab-health', 'Health');
+    this._healthNode = healthRow.value;
+
+    this._errorNode = document.createElement('div');
+    this._errorNode.className = 'jp-ScaleLabPanel-error';
+    this._errorNode.dataset.testid = 'scalelab-error';
+    this._errorNode.setAttribute('role', 'alert');
+    this._errorNode.hidden = true;
+
+    this._refreshButton = document.createElement('button');
+    this._refreshButton.type = 'button';
+    this._refreshButton.className =
+      'jp-ScaleLabPanel-refresh jp-mod-styled jp-mod-accept';
+    this._refreshButton.textContent = 'Refresh';
+    this._refreshButton.addEventListener('click', () => {
+      void this.refresh();
+    });
+
+    this.node.append(
+      heading,
+      userRow.row,
+      healthRow.row,
+      this._errorNode,
+      this._refreshButton
+    );
+  }
+
+  /** Reload the user and the health from the server. */
+  async refresh(): Promise<void> {
+    if (this._loading) {
+      return this._loading;
+    }
+    this._loading = this._load().finally(() => {
+      this._loading = null;
+      this._refreshButton.disabled = false;
+    });
+    return this._loading;
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    void this.refresh();
+  }
+
+  private async _load(): Promise<void> {
+    this._refreshButton.disabled = true;
+    this._userNode.textContent = 'Loading…';
+    this._healthNode.textContent = 'Loading…';
+    const [user, health] = await Promise.allSettled([
+      this._client.me(),
+      this._client.health()
+    ]);
+    const errors: string[] = [];
+    if (user.status === 'fulfilled') {
+      this._userNode.textContent = formatUser(user.value);
+    } else {
+      this._userNode.textContent = '—';
+      errors.push(describeError('user', user.reason));
+    }
+    if (health.status === 'fulfilled') {
+      this._healthNode.textContent = formatHealth(health.value);
+    } else {
+      this._healthNode.textContent = '—';
+      errors.push(describeError('service health', health.reason));
+    }
+    this._errorNode.textContent = errors.join('\n');
+    this._errorNode.hidden = errors.length === 0;
+  }
+
+  private readonly _client: ScaleLabClient;
+  private readonly _userNode: HTMLElement;
+  private readonly _healthNode: HTMLElement;
+  private readonly _errorNode: HTMLElement;
+  private readonly _refreshButton: HTMLButtonElement;
+  private _loading: Promise<void> | null = null;
+}

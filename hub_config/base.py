@@ -1,0 +1,79 @@
+"""What every ScaleLab deployment shares: proxy, hub database, login, the service, roles."""
+
+import os
+import sys
+from pathlib import Path
+
+from scalelab.hub.demo import read_accounts
+from scalelab.hub.settings import HubSettings
+
+here = Path(__file__).resolve().parent
+s = HubSettings.from_environ()
+s.hub_dir.mkdir(parents=True, exist_ok=True)
+
+# Public entry point (the proxy) and the hub behind it.
+c.JupyterHub.ip = s.ip
+c.JupyterHub.port = s.port
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = s.hub_port
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
+c.ConfigurableHTTPProxy.command = [str(here / "node_modules" / ".bin" / "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.pid_file = str(s.hub_dir / "proxy.pid")
+c.JupyterHub.db_url = f"sqlite:///{s.hub_dir / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(s.hub_dir / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(s.hub_dir / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = True
+c.JupyterHub.cleanup_proxy = True
+
+# Login: passwords checked against bcrypt hashes in the hub database (NativeAuthenticator).
+# Other authenticators (PAM, OAuth, LDAP): see hub_config/README.md.
+c.JupyterHub.authenticator_class = "scalelab"
+c.Authenticator.allow_all = True  # NativeAuthenticator itself admits only approved accounts
+if s.credentials_file.exists():
+    accounts = read_accounts(s.credentials_file)
+    c.ScaleLabAuthenticator.seed_credentials_file = str(s.credentials_file)
+    c.Authenticator.admin_users = {a.name for a in accounts if a.role == "admin"}
+
+# The ScaleLab service, started and stopped by the hub; one login serves it too.
+c.JupyterHub.services = [
+    {
+        "name": "scalelab",
+        "display": True,
+        "url": f"http://127.0.0.1:{s.service_port}",
+        "command": [sys.executable, "-m", "scalelab.service"],
+        "environment": {"SCALELAB_DATA_ROOT": s.data_root},
+        "oauth_no_confirm": True,
+    }
+]
+c.JupyterHub.load_roles = [
+    # Every user may call the service; what they may do there is decided by project roles.
+    {"name": "user", "scopes": ["self", "access:services!service=scalelab"]},
+    # A user's server forwards the lab's API calls to the service with its own token.
+    {
+        "name": "server",
+        "scopes": [
+            "users:activity!user",
+            "access:servers!server",
+            "access:services!service=scalelab",
+        ],
+    },
+    {
+        "name": "scalelab-service",
+        "services": ["scalelab"],
+        "scopes": [
+            "list:users",
+            "read:users:name",
+            "read:users:groups",
+            "list:groups",
+            "read:groups",
+        ],
+    },
+]
+
+# Users' servers: JupyterLab with the ScaleLab extensions, told where the service is.
+c.Spawner.default_url = "/lab"
+c.Spawner.environment = {"SCALELAB_SERVICE_URL": s.service_url}
+c.Spawner.start_timeout = 60
+c.Spawner.http_timeout = 60
+if os.geteuid() == 0:  # only the local mode runs servers as root
+    c.Spawner.args = ["--allow-root"]

@@ -1,0 +1,92 @@
+"""The `scalelab` command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from ._version import __version__
+
+
+def find_hub_config() -> Path:
+    """hub_config/ of the source checkout (editable installs) or of the installed share folder."""
+    for candidate in (
+        Path(__file__).resolve().parents[2] / "hub_config",
+        Path(sys.prefix) / "share" / "scalelab" / "hub_config",
+    ):
+        if (candidate / "jupyterhub_config.py").exists():
+            return candidate
+    raise FileNotFoundError("hub_config/jupyterhub_config.py not found; reinstall scalelab")
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from .hub.demo import ensure_accounts
+    from .hub.settings import HubSettings
+
+    env = dict(os.environ)
+    overrides = {"data_root": args.data_root, "port": args.port, "mode": args.mode}
+    for name, value in overrides.items():
+        if value is not None:
+            env["SCALELAB_" + name.upper()] = str(value)
+    settings = HubSettings.from_environ(env)
+    env.update(settings.to_environ())
+
+    hub_config = find_hub_config()
+    proxy = hub_config / "node_modules" / ".bin" / "configurable-http-proxy"
+    if not proxy.exists():
+        print(
+            f"scalelab up: {proxy} is missing; run `make up` (it installs it with npm)",
+            file=sys.stderr,
+        )
+        return 2
+    jupyterhub = shutil.which("jupyterhub", path=str(Path(sys.executable).parent))
+    if jupyterhub is None:
+        print("scalelab up: jupyterhub is not installed in this environment", file=sys.stderr)
+        return 2
+
+    settings.hub_dir.mkdir(parents=True, exist_ok=True)
+    accounts, created = ensure_accounts(settings.credentials_file)
+    print(f"\nScaleLab {__version__} starting at {settings.public_url}  (mode: {settings.mode})")
+    if created:
+        print(
+            "Demo accounts (shown once; also kept in "
+            f"{settings.credentials_file}, readable only by you):"
+        )
+        for account in accounts:
+            print(f"  {account.role:5}  {account.name:8}  {account.password}")
+    else:
+        print(f"Log in with an account from {settings.credentials_file}")
+    print("Stop with Ctrl-C.\n", flush=True)
+
+    argv = [jupyterhub, "-f", str(hub_config / "jupyterhub_config.py")]
+    os.chdir(settings.hub_dir)
+    # exec: Ctrl-C reaches JupyterHub itself, which stops the proxy, the service and the servers.
+    os.execve(jupyterhub, argv, env)
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scalelab", description="ScaleLab command line.")
+    parser.add_argument("--version", action="version", version=f"scalelab {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="start JupyterHub, its proxy and the ScaleLab service")
+    up.add_argument(
+        "--data-root", help="folder for all data (default: $SCALELAB_DATA_ROOT or ./.data)"
+    )
+    up.add_argument("--port", type=int, help="public port (default 8000)")
+    up.add_argument("--mode", choices=["local", "system-users"], help="deployment mode")
+    up.set_defaults(func=cmd_up)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))
+
+
+if __name__ == "__main__":
+    main()

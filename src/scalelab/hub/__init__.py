@@ -1,0 +1,1 @@
+"""Pieces that run inside JupyterHub: the authenticator, deployment settings, demo accounts."""

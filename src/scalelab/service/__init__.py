@@ -1,0 +1,1 @@
+"""The ScaleLab hub service: REST API behind JupyterHub authentication."""

@@ -1,0 +1,208 @@
+"""The ScaleLab service application: configuration, database, HTTP server, shutdown."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from jupyterhub.services.auth import HubOAuth
+from tornado import httpserver, ioloop, web
+from tornado.log import access_log
+from traitlets import Integer, Type, Unicode, default
+from traitlets.config import Application, Config
+
+from .._version import __version__
+from ..store import Store
+from .handlers import API_ROUTES, NotFoundHandler, OAuthCallbackHandler
+
+CONFIG_ENV = "SCALELAB_CONFIG_JSON"
+
+
+def default_data_root() -> str:
+    return os.environ.get("SCALELAB_DATA_ROOT") or str(Path.cwd() / ".data")
+
+
+class ScaleLab(Application):
+    """The ScaleLab hub service.
+
+    Configure it as `c.ScaleLab.<option>` in a config file passed with `--config`, in the
+    JupyterHub config (hub_config/ forwards that section here), or on the command line.
+    """
+
+    name = "scalelab-service"
+    version = __version__
+    description = __doc__ or ""
+
+    aliases = {
+        "config": "ScaleLab.config_file",
+        "data-root": "ScaleLab.data_root",
+        "db-url": "ScaleLab.db_url",
+        "ip": "ScaleLab.ip",
+        "port": "ScaleLab.port",
+        "log-level": "Application.log_level",
+    }
+
+    config_file = Unicode(
+        "", help="A Python config file (scalelab_config.py) with c.ScaleLab... settings."
+    ).tag(config=True)
+
+    data_root = Unicode(
+        help="""Folder for everything ScaleLab keeps: workspaces, run outputs, databases.
+
+        Defaults to $SCALELAB_DATA_ROOT, else .data/ in the working directory.""",
+    ).tag(config=True)
+
+    @default("data_root")
+    def _default_data_root(self) -> str:
+        return default_data_root()
+
+    db_url = Unicode(
+        help="""SQLAlchemy URL of the service database.
+
+        Defaults to a SQLite file in the data root. For several service processes or more than
+        one machine use PostgreSQL, e.g. postgresql+psycopg://scalelab@dbhost/scalelab.""",
+    ).tag(config=True)
+
+    @default("db_url")
+    def _default_db_url(self) -> str:
+        return f"sqlite:///{Path(self.data_root) / 'scalelab.sqlite'}"
+
+    ip = Unicode("127.0.0.1", help="Address the service listens on.").tag(config=True)
+
+    port = Integer(
+        help="Port the service listens on; defaults to the one in $JUPYTERHUB_SERVICE_URL."
+    ).tag(config=True)
+
+    @default("port")
+    def _default_port(self) -> int:
+        url = os.environ.get("JUPYTERHUB_SERVICE_URL", "")
+        from urllib.parse import urlparse
+
+        return urlparse(url).port or 8181
+
+    base_url = Unicode(
+        help="URL prefix the service is reached at; JupyterHub sets $JUPYTERHUB_SERVICE_PREFIX."
+    ).tag(config=True)
+
+    @default("base_url")
+    def _default_base_url(self) -> str:
+        return os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/scalelab/")
+
+    service_name = Unicode(
+        help="Name of this service in JupyterHub; $JUPYTERHUB_SERVICE_NAME when hub-managed."
+    ).tag(config=True)
+
+    @default("service_name")
+    def _default_service_name(self) -> str:
+        return os.environ.get("JUPYTERHUB_SERVICE_NAME", "scalelab")
+
+    max_body_size = Integer(
+        1024 * 1024,
+        help="Largest request body accepted, in bytes; larger ones get 413 before being read.",
+    ).tag(config=True)
+
+    hub_auth_class = Type(
+        HubOAuth,
+        klass=HubOAuth,
+        help="Class that resolves tokens and OAuth cookies to JupyterHub users.",
+    ).tag(config=True)
+
+    def initialize(self, argv: list[str] | None = None) -> None:
+        super().initialize(argv)
+        if self.config_file:
+            self.load_config_file(self.config_file)
+        forwarded = os.environ.get(CONFIG_ENV)
+        if forwarded:
+            self.update_config(Config({"ScaleLab": json.loads(forwarded)}))
+        # The command line wins over files and the hub's forwarded settings.
+        self.update_config(self.cli_config)
+        self._init_logging()
+        Path(self.data_root).mkdir(parents=True, exist_ok=True)
+        self.store = Store(self.db_url)
+        self.store.upgrade()
+        self.hub_auth = self.hub_auth_class(parent=self, cache_max_age=60)
+
+    def _init_logging(self) -> None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter("[%(levelname)1.1s %(asctime)s scalelab] %(message)s", "%H:%M:%S")
+        )
+        for logger in (self.log, access_log, logging.getLogger("scalelab")):
+            logger.handlers[:] = [handler]
+            logger.propagate = False
+        self.log.setLevel(self.log_level)
+        access_log.setLevel(logging.INFO)
+
+    def cookie_secret(self) -> bytes:
+        """Kept in the data root so OAuth sessions survive a restart of the service."""
+        path = Path(self.data_root) / "service_cookie_secret"
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_hex(32))
+        return path.read_text().strip().encode()
+
+    def make_app(self) -> web.Application:
+        prefix = self.base_url
+        routes: list[Any] = [
+            (prefix + pattern + "/?", handler, {"app": self}) for pattern, handler in API_ROUTES
+        ]
+        routes.append((prefix + "oauth_callback", OAuthCallbackHandler, {"app": self}))
+        routes.append((r".*", NotFoundHandler, {"app": self}))
+        return web.Application(
+            routes,
+            cookie_secret=self.cookie_secret(),
+            xsrf_cookies=False,  # checked per request by HubOAuth for cookie sessions only
+            log_function=_log_request,
+        )
+
+    def start(self) -> None:
+        app = self.make_app()
+        server = httpserver.HTTPServer(app, max_body_size=self.max_body_size * 2, xheaders=True)
+        server.listen(self.port, self.ip)
+        self.log.info(
+            "ScaleLab %s at http://%s:%d%s (database: %s)",
+            __version__,
+            self.ip,
+            self.port,
+            self.base_url,
+            self.store.backend,
+        )
+        loop = ioloop.IOLoop.current()
+
+        def stop(signum: int, _frame: Any) -> None:
+            self.log.info("Stopping on signal %d", signum)
+            loop.add_callback_from_signal(loop.stop)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        try:
+            loop.start()
+        finally:
+            server.stop()
+            self.store.dispose()
+
+
+def _log_request(handler: web.RequestHandler) -> None:
+    status = handler.get_status()
+    level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    user = getattr(getattr(handler, "identity", None), "name", "-")
+    access_log.log(
+        level,
+        "%d %s %s %s %.1fms [%s]",
+        status,
+        handler.request.method,
+        handler.request.uri,
+        user,
+        1000 * handler.request.request_time(),
+        getattr(handler, "request_id", "-"),
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    ScaleLab.launch_instance(argv)

@@ -1,0 +1,204 @@
+"""Tornado handlers of the service: authenticate, validate, call core or store, write JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+import traceback
+import uuid
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated, UserNotAllowed
+from pydantic import BaseModel, ValidationError
+from tornado import web
+
+from .. import store
+from .._version import __version__
+from ..identity import Identity
+from .models import (
+    DatabaseHealth,
+    ErrorModel,
+    HealthModel,
+    PreferencesModel,
+    UserModel,
+)
+from .openapi import Operation, build_openapi
+
+if TYPE_CHECKING:
+    from .app import ScaleLab
+
+M = TypeVar("M", bound=BaseModel)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class BaseHandler(HubOAuthenticated, web.RequestHandler):
+    """JSON in and out, a request id on every request, and JupyterHub authentication."""
+
+    operations: ClassVar[dict[str, Operation]] = {}
+    identity: Identity
+
+    def initialize(self, app: ScaleLab) -> None:
+        self.app = app
+        self.hub_auth = app.hub_auth
+        header = self.request.headers.get("X-Request-Id", "")
+        self.request_id = header if _REQUEST_ID.match(header) else uuid.uuid4().hex
+
+    def set_default_headers(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        if hasattr(self, "request_id"):  # not yet set on the first call, from __init__
+            self.set_header("X-Request-Id", self.request_id)
+
+    async def prepare(self) -> None:
+        self.set_header("X-Request-Id", self.request_id)
+        length = int(self.request.headers.get("Content-Length") or 0)
+        if length > self.app.max_body_size:
+            raise web.HTTPError(
+                413, f"request body of {length} bytes exceeds the limit of {self.app.max_body_size}"
+            )
+        model = await self.hub_auth.get_user(self, sync=False)
+        if model is None:
+            self._refuse_anonymous()
+        try:
+            model = self.check_hub_user(model)
+        except UserNotAllowed as exc:
+            who = exc.model
+            raise web.HTTPError(
+                403,
+                f"{who.get('kind', 'user')} {who.get('name')} lacks the scope "
+                f"access:services!service={self.app.service_name}",
+            ) from None
+        self._hub_auth_user_cache = model
+        self.identity = Identity.from_hub_model(model)
+
+    def _refuse_anonymous(self) -> None:
+        accepts_html = "text/html" in self.request.headers.get("Accept", "")
+        if self.request.method == "GET" and accepts_html:
+            # A person who opened a service URL in the browser: send them through the hub login.
+            self.redirect(self.get_login_url())
+            raise web.Finish()
+        raise web.HTTPError(
+            401, "authentication required: log in, or send 'Authorization: token <hub token>'"
+        )
+
+    def get_current_user(self) -> Any:
+        return getattr(self, "_hub_auth_user_cache", None)
+
+    def check_xsrf_cookie(self) -> None:
+        # Token-authenticated API clients are exempt; cookie sessions are checked by HubOAuth.
+        return self.hub_auth.check_xsrf_cookie(self)
+
+    def parse_body(self, model: type[M]) -> M:
+        """The request body as `model`, or a 400 that says what is wrong with it."""
+        try:
+            data = json.loads(self.request.body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise web.HTTPError(400, f"request body is not valid JSON: {exc}") from None
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
+                for err in exc.errors()
+            )
+            raise web.HTTPError(400, f"invalid {model.__name__}: {problems}") from None
+
+    def write_model(self, model: BaseModel) -> None:
+        self.finish(model.model_dump_json())
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        message = self._reason
+        exc_info = kwargs.get("exc_info")
+        if exc_info:
+            exc = exc_info[1]
+            if isinstance(exc, web.HTTPError) and exc.log_message:
+                message = exc.log_message % exc.args if exc.args else exc.log_message
+            elif status_code >= 500:
+                self.app.log.error(
+                    "[%s] %s", self.request_id, "".join(traceback.format_exception(*exc_info))
+                )
+                message = "internal error; the service log has the details"
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(
+            ErrorModel(
+                status=status_code, message=message, request_id=self.request_id
+            ).model_dump_json()
+        )
+
+
+class HealthHandler(BaseHandler):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation("Service version and whether its database answers", HealthModel),
+    }
+
+    def get(self) -> None:
+        error = self.app.store.ping()
+        database = DatabaseHealth(ok=error is None, backend=self.app.store.backend, error=error)
+        status = "ok" if database.ok else "degraded"
+        self.write_model(HealthModel(status=status, version=__version__, database=database))
+
+
+class MeHandler(BaseHandler):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation("The authenticated user or service", UserModel),
+    }
+
+    def get(self) -> None:
+        with self.app.store.session() as session:
+            store.touch_user(session, self.identity)
+        who = self.identity
+        self.write_model(
+            UserModel(name=who.name, kind=who.kind, admin=who.admin, groups=list(who.groups))
+        )
+
+
+class PreferencesHandler(BaseHandler):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation("The caller's ScaleLab preferences", PreferencesModel),
+        "put": Operation(
+            "Replace the caller's ScaleLab preferences", PreferencesModel, body=PreferencesModel
+        ),
+    }
+
+    def get(self) -> None:
+        with self.app.store.session() as session:
+            preferences = store.get_preferences(session, self.identity)
+        self.write_model(PreferencesModel(preferences=preferences))
+
+    def put(self) -> None:
+        body = self.parse_body(PreferencesModel)
+        with self.app.store.session() as session:
+            store.set_preferences(session, self.identity, body.preferences)
+        self.write_model(body)
+
+
+class OpenAPIHandler(BaseHandler):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation("This document", None),
+    }
+
+    def get(self) -> None:
+        self.finish(json.dumps(build_openapi(API_ROUTES, self.app.base_url)))
+
+
+class NotFoundHandler(BaseHandler):
+    """Any other path: a JSON 404 (after authentication, so unknown routes do not leak either)."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        raise web.HTTPError(404, f"no such endpoint: {self.request.method} {self.request.path}")
+
+
+class OAuthCallbackHandler(HubOAuthCallbackHandler):
+    """Completes the browser's OAuth login with the service's own HubOAuth instance."""
+
+    def initialize(self, app: ScaleLab) -> None:
+        self.hub_auth = app.hub_auth
+
+
+API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
+    (r"api/health", HealthHandler),
+    (r"api/me", MeHandler),
+    (r"api/me/preferences", PreferencesHandler),
+    (r"api/openapi.json", OpenAPIHandler),
+]

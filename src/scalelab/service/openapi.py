@@ -1,0 +1,108 @@
+"""The OpenAPI document, generated from the route table and the handlers' declared operations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from .._version import __version__
+from .models import ErrorModel
+
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+ERROR_TEXT = {
+    400: "Malformed request",
+    401: "Not authenticated",
+    403: "Authenticated, but not allowed",
+    404: "Not found",
+    413: "Request body too large",
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one HTTP method of a handler takes and returns, for the OpenAPI document."""
+
+    summary: str
+    response: type[BaseModel] | None
+    body: type[BaseModel] | None = None
+    errors: tuple[int, ...] = (401, 403)
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def openapi_path(pattern: str) -> str:
+    """`api/projects/(?P<slug>[^/]+)` -> `/api/projects/{slug}`."""
+    return "/" + _GROUP.sub(lambda m: "{" + m.group(1) + "}", pattern).rstrip("$")
+
+
+def _ref(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        schemas[name] = sub
+    schemas[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _json(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": _ref(model, schemas)}}
+
+
+def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any]:
+    """Describe every (pattern, handler) route whose handler declares `operations`."""
+    schemas: dict[str, Any] = {}
+    paths: dict[str, Any] = {}
+    for pattern, handler in routes:
+        operations: dict[str, Operation] = getattr(handler, "operations", {})
+        if not operations:
+            continue
+        path = paths.setdefault(openapi_path(pattern), {})
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in _GROUP.findall(pattern)
+        ]
+        for method, op in operations.items():
+            responses: dict[str, Any] = {}
+            content = (
+                _json(op.response, schemas)
+                if op.response is not None
+                else {"application/json": {"schema": {"type": "object"}}}
+            )
+            responses["200"] = {"description": "OK", "content": content}
+            for status in sorted({*op.errors, 404} | ({400, 413} if op.body else set())):
+                responses[str(status)] = {
+                    "description": ERROR_TEXT.get(status, "Error"),
+                    "content": _json(ErrorModel, schemas),
+                }
+            entry: dict[str, Any] = {
+                "summary": op.summary,
+                "operationId": f"{method}_{handler.__name__}",
+                "responses": responses,
+                "security": [{"hubToken": []}, {"hubOAuth": []}],
+            }
+            if op.tags:
+                entry["tags"] = list(op.tags)
+            if params:
+                entry["parameters"] = params
+            if op.body is not None:
+                entry["requestBody"] = {"required": True, "content": _json(op.body, schemas)}
+            path[method] = entry
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "ScaleLab", "version": __version__},
+        "servers": [{"url": base_url.rstrip("/")}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "hubToken": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "Authorization",
+                    "description": "`token <JupyterHub API token>`",
+                },
+                "hubOAuth": {"type": "apiKey", "in": "cookie", "name": "service-scalelab"},
+            },
+        },
+    }

@@ -1,0 +1,32 @@
+"""Users as ScaleLab has seen them: refreshed on each authenticated request, with preferences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..identity import Identity
+from .models import UserRecord, utcnow
+
+
+def touch_user(session: Session, identity: Identity) -> UserRecord:
+    """Record that `identity` was seen now, creating its row the first time."""
+    record = session.scalar(select(UserRecord).where(UserRecord.name == identity.name))
+    if record is None:
+        record = UserRecord(name=identity.name, kind=identity.kind, preferences={})
+        session.add(record)
+    record.admin = identity.admin
+    record.last_seen = utcnow()
+    session.flush()
+    return record
+
+
+def get_preferences(session: Session, identity: Identity) -> dict[str, Any]:
+    return dict(touch_user(session, identity).preferences)
+
+
+def set_preferences(session: Session, identity: Identity, preferences: dict[str, Any]) -> None:
+    """Replace the preferences of `identity` as a whole."""
+    touch_user(session, identity).preferences = dict(preferences)

@@ -1,0 +1,47 @@
+"""Shared fixtures: a real PostgreSQL server, a real ScaleLab deployment (hub, proxy, service)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .hubctl import Hub, running_hub
+from .pg import Postgres, start_postgres
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+_db_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    pg = start_postgres()
+    try:
+        yield pg
+    finally:
+        pg.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'scalelab.sqlite'}"
+    pg: Postgres = request.getfixturevalue("postgres")
+    return pg.create_database(f"test_{next(_db_names)}")
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """One ScaleLab deployment shared by the service, hub and browser tests."""
+    with running_hub(tmp_path_factory.mktemp("hub")) as running:
+        yield running
+    assert running.leftover_ports() == [], "the hub left ports open after stopping"
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

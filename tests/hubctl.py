@@ -64,6 +64,7 @@ class Hub:
     ports: dict[str, int]
     admin_token: str
     accounts: dict[str, str]
+    extra_config: str = ""
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -127,8 +128,16 @@ class Hub:
             time.sleep(0.3)
         raise TimeoutError(f"server of {user} not ready after {timeout}s\n{self.log()[-3000:]}")
 
-    def stop_server(self, user: str) -> None:
+    def stop_server(self, user: str, timeout: float = 60) -> None:
+        """Stop the user's server and wait until the hub no longer lists it."""
         self.api("DELETE", f"users/{user}/server")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self.api("GET", f"users/{user}")
+            if r.status_code == 404 or "" not in r.json().get("servers", {}):
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"server of {user} still running after {timeout}s")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, timeout: float = 60) -> None:
@@ -144,7 +153,7 @@ class Hub:
             TEST_SERVICE_TOKEN_ENV: self.admin_token,
             **self.extra_env,
         }
-        (self.data_root / "test_extra_config.py").write_text(EXTRA_CONFIG)
+        (self.data_root / "test_extra_config.py").write_text(EXTRA_CONFIG + self.extra_config)
         self.log_path = self.data_root / "hub.log"
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -190,7 +199,7 @@ class Hub:
         return [p for p in self.ports.values() if not port_is_free(p)]
 
 
-def make_hub(data_root: Path, **extra_env: str) -> Hub:
+def make_hub(data_root: Path, extra_config: str = "", **extra_env: str) -> Hub:
     from scalelab.hub.demo import ensure_accounts
 
     accounts, _ = ensure_accounts(data_root / "demo-credentials.txt")
@@ -201,12 +210,13 @@ def make_hub(data_root: Path, **extra_env: str) -> Hub:
         admin_token=os.urandom(16).hex(),
         accounts={a.name: a.password for a in accounts},
         extra_env=dict(extra_env),
+        extra_config=extra_config,
     )
 
 
 @contextmanager
-def running_hub(data_root: Path, **extra_env: str) -> Iterator[Hub]:
-    hub = make_hub(data_root, **extra_env)
+def running_hub(data_root: Path, extra_config: str = "", **extra_env: str) -> Iterator[Hub]:
+    hub = make_hub(data_root, extra_config, **extra_env)
     hub.start()
     try:
         yield hub

@@ -82,7 +82,16 @@ def _descendants(pid: int) -> set[int]:
 
 
 def test_stopping_the_hub_stops_every_process_it_started(tmp_path: Path) -> None:
-    with running_hub(tmp_path) as hub:
+    # Also shows that c.ScaleLab settings in the hub configuration reach the service process.
+    with running_hub(tmp_path, extra_config="\nc.ScaleLab.max_body_size = 1000\n") as hub:
+        token = {"Authorization": f"token {hub.token_for('bob')}"}
+        r = requests.put(
+            hub.service_url + "api/me/preferences",
+            headers=token,
+            data=b"{" + b" " * 2000 + b"}",
+            timeout=30,
+        )
+        assert r.status_code == 413 and "limit of 1000" in r.json()["message"]
         hub.start_server("bob")
         assert hub.process is not None
         started = _descendants(hub.process.pid)

@@ -1,6 +1,10 @@
 # ScaleLab: `make up` installs what is missing and starts everything; `make test` runs every check.
 
-PYTHON ?= python3
+# The venv's interpreter must be one every Unix user can run (the system-users mode runs servers
+# as them), so prefer the system Python over one installed under a private home.
+PYTHON ?= $(firstword $(foreach p,/usr/bin/python3 python3,\
+            $(shell $(p) -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+                    && echo $(p))))
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := .make

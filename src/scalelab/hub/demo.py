@@ -10,7 +10,7 @@ from pathlib import Path
 DEMO_ACCOUNTS = (("admin", "admin"), ("user", "alice"), ("user", "bob"))
 HEADER = """\
 # ScaleLab demo accounts, made on the first `scalelab up`. Keep this file private.
-# Change a password at /hub/auth/change-password once logged in.
+# Change a password at /hub/change-password once logged in.
 # role  user  password
 """
 

@@ -104,7 +104,7 @@ class ScaleLab(Application):
 
     max_body_size = Integer(
         1024 * 1024,
-        help="Largest request body accepted, in bytes; larger ones get 413 before being read.",
+        help="Largest request body accepted, in bytes; larger ones are refused with 413.",
     ).tag(config=True)
 
     hub_auth_class = Type(
@@ -163,7 +163,10 @@ class ScaleLab(Application):
 
     def start(self) -> None:
         app = self.make_app()
-        server = httpserver.HTTPServer(app, max_body_size=self.max_body_size * 2, xheaders=True)
+        # Bodies up to the connection cap are read, so the handler can answer them with a clear
+        # 413; beyond it tornado drops the connection without reading further.
+        connection_cap = max(4 * self.max_body_size, 16 * 1024 * 1024)
+        server = httpserver.HTTPServer(app, max_body_size=connection_cap, xheaders=True)
         server.listen(self.port, self.ip)
         self.log.info(
             "ScaleLab %s at http://%s:%d%s (database: %s)",

@@ -51,7 +51,7 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
 
     async def prepare(self) -> None:
         self.set_header("X-Request-Id", self.request_id)
-        length = int(self.request.headers.get("Content-Length") or 0)
+        length = len(self.request.body or b"")
         if length > self.app.max_body_size:
             raise web.HTTPError(
                 413, f"request body of {length} bytes exceeds the limit of {self.app.max_body_size}"

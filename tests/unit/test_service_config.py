@@ -1,0 +1,49 @@
+"""Where the service's settings come from: its config file, the hub, the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scalelab.service.app import CONFIG_ENV, ScaleLab
+
+
+@pytest.fixture(autouse=True)
+def fresh_instance() -> None:
+    ScaleLab.clear_instance()
+
+
+def make_app(argv: list[str]) -> ScaleLab:
+    app = ScaleLab()
+    app.initialize(argv)
+    return app
+
+
+def test_defaults_put_the_database_in_the_data_root(tmp_path: Path) -> None:
+    app = make_app([f"--data-root={tmp_path / 'data'}"])
+    assert app.db_url == f"sqlite:///{tmp_path / 'data' / 'scalelab.sqlite'}"
+    assert app.store.ping() is None  # created and migrated at start
+    assert app.max_body_size == 1024 * 1024
+    app.store.dispose()
+
+
+def test_command_line_beats_hub_settings_beat_config_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "scalelab_config.py"
+    config.write_text("c.ScaleLab.max_body_size = 10\nc.ScaleLab.ip = '127.0.0.2'\n")
+    monkeypatch.setenv(CONFIG_ENV, json.dumps({"max_body_size": 20, "port": 9999}))
+    app = make_app([f"--config={config}", f"--data-root={tmp_path}"])
+    assert (app.max_body_size, app.ip, app.port) == (20, "127.0.0.2", 9999)
+    app.store.dispose()
+    ScaleLab.clear_instance()
+    app = make_app([f"--config={config}", f"--data-root={tmp_path}", "--ScaleLab.max_body_size=30"])
+    assert app.max_body_size == 30
+    app.store.dispose()
+
+
+def test_every_option_has_help() -> None:
+    for name, trait in ScaleLab.class_own_traits(config=True).items():
+        assert trait.help.strip(), f"c.ScaleLab.{name} has no help text"

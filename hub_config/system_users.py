@@ -1,13 +1,23 @@
 """`system-users` mode: one shared machine, each person a Unix user (the hub runs as root).
 
 Servers run as the person's own Unix account (created on first spawn), so the operating system
-keeps users' files apart. Homes live under the data root.
+keeps users' files apart. Homes live under the data root. Project workspaces get a Unix group
+per project and access level, kept in step with project roles by the ScaleLab service.
 """
 
+from pathlib import Path
+
 from scalelab.hub.settings import HubSettings
-from scalelab.hub.system_users import make_pre_spawn_hook
+from scalelab.unix import ensure_unix_user
 
 s = HubSettings.from_environ()
 c.JupyterHub.spawner_class = "localprocess"
 c.LocalProcessSpawner.notebook_dir = "~"
-c.Spawner.pre_spawn_hook = make_pre_spawn_hook(str(s.users_dir))
+
+
+def ensure_system_user(spawner):
+    ensure_unix_user(spawner.user.name, Path(s.users_dir))
+
+
+c.Spawner.pre_spawn_hook = ensure_system_user
+c.ScaleLab.workspace_access_class = "scalelab.service.access.UnixGroupAccess"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tornado.web import RequestHandler
 
-from scalelab.service.handlers import API_ROUTES
 from scalelab.service.openapi import build_openapi, openapi_path
+from scalelab.service.routes import API_ROUTES
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 

@@ -19,7 +19,10 @@ from traitlets.config import Application, Config
 
 from .._version import __version__
 from ..store import Store
-from .handlers import API_ROUTES, NotFoundHandler, OAuthCallbackHandler
+from ..workspaces import Workspaces
+from .directory import HubDirectory
+from .handlers import NotFoundHandler, OAuthCallbackHandler
+from .routes import API_ROUTES
 
 CONFIG_ENV = "SCALELAB_CONFIG_JSON"
 
@@ -107,6 +110,16 @@ class ScaleLab(Application):
         help="Largest request body accepted, in bytes; larger ones are refused with 413.",
     ).tag(config=True)
 
+    workspace_access_class = Type(
+        "scalelab.service.access.WorkspaceAccess",
+        klass="scalelab.service.access.WorkspaceAccess",
+        help="""How the operating system enforces project roles on workspaces.
+
+        The default does nothing beyond ScaleLab's own checks (the `local` mode);
+        `scalelab.service.access.UnixGroupAccess` keeps a Unix group per project and access
+        level (the `system-users` mode, where the service runs as root).""",
+    ).tag(config=True)
+
     hub_auth_class = Type(
         HubOAuth,
         klass=HubOAuth,
@@ -127,6 +140,12 @@ class ScaleLab(Application):
         self.store = Store(self.db_url)
         self.store.upgrade()
         self.hub_auth = self.hub_auth_class(parent=self, cache_max_age=60)
+        self.directory = HubDirectory(parent=self)
+        self.workspaces = Workspaces(
+            Path(self.data_root) / "workspaces", Path(self.data_root) / "trash"
+        )
+        self.workspace_access = self.workspace_access_class(parent=self)
+        self.api_routes = API_ROUTES
 
     def _init_logging(self) -> None:
         handler = logging.StreamHandler(sys.stderr)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import traceback
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -14,7 +15,10 @@ from tornado import web
 
 from .. import store
 from .._version import __version__
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound, ScaleLabError
 from ..identity import Identity
+from ..paths import PathOutsideRoot
+from ..workspaces import InvalidSlug
 from .models import (
     DatabaseHealth,
     ErrorModel,
@@ -28,6 +32,23 @@ if TYPE_CHECKING:
     from .app import ScaleLab
 
 M = TypeVar("M", bound=BaseModel)
+ERROR_STATUS: dict[type[Exception], int] = {
+    InvalidInput: 400,
+    InvalidSlug: 400,
+    PathOutsideRoot: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+def error_status(exc: BaseException) -> int | None:
+    for kind, status in ERROR_STATUS.items():
+        if isinstance(exc, kind):
+            return status
+    return None
+
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -69,7 +90,12 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
                 f"access:services!service={self.app.service_name}",
             ) from None
         self._hub_auth_user_cache = model
-        self.identity = Identity.from_hub_model(model)
+        identity = Identity.from_hub_model(model)
+        if identity.kind == "user":
+            # Groups from the hub itself: server tokens do not carry the groups scope.
+            groups = await self.app.directory.groups_of(identity.name)
+            identity = Identity(identity.name, identity.kind, identity.admin, groups)
+        self.identity = identity
 
     def _refuse_anonymous(self) -> None:
         accepts_html = "text/html" in self.request.headers.get("Accept", "")
@@ -103,15 +129,27 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
             )
             raise web.HTTPError(400, f"invalid {model.__name__}: {problems}") from None
 
-    def write_model(self, model: BaseModel) -> None:
+    def write_model(self, model: BaseModel, status: int = 200) -> None:
+        self.set_status(status)
         self.finish(model.model_dump_json())
+
+    def _handle_request_exception(self, e: BaseException) -> None:
+        status = error_status(e)
+        if status is not None and not self._finished:
+            self.send_error(status, exc_info=sys.exc_info())
+            return
+        super()._handle_request_exception(e)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         message = self._reason
         exc_info = kwargs.get("exc_info")
         if exc_info:
             exc = exc_info[1]
-            if isinstance(exc, web.HTTPError) and exc.log_message:
+            if isinstance(exc, ScaleLabError):
+                message = exc.message
+            elif isinstance(exc, (InvalidSlug, PathOutsideRoot)):
+                message = str(exc)
+            elif isinstance(exc, web.HTTPError) and exc.log_message:
                 message = exc.log_message % exc.args if exc.args else exc.log_message
             elif status_code >= 500:
                 self.app.log.error(
@@ -178,7 +216,7 @@ class OpenAPIHandler(BaseHandler):
     }
 
     def get(self) -> None:
-        self.finish(json.dumps(build_openapi(API_ROUTES, self.app.base_url)))
+        self.finish(json.dumps(build_openapi(self.app.api_routes, self.app.base_url)))
 
 
 class NotFoundHandler(BaseHandler):
@@ -194,11 +232,3 @@ class OAuthCallbackHandler(HubOAuthCallbackHandler):
 
     def initialize(self, app: ScaleLab) -> None:
         self.hub_auth = app.hub_auth
-
-
-API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
-    (r"api/health", HealthHandler),
-    (r"api/me", MeHandler),
-    (r"api/me/preferences", PreferencesHandler),
-    (r"api/openapi.json", OpenAPIHandler),
-]

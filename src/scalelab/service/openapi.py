@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .._version import __version__
+from ..roles import RoleName
 from .models import ErrorModel
 
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
@@ -17,6 +18,7 @@ ERROR_TEXT = {
     401: "Not authenticated",
     403: "Authenticated, but not allowed",
     404: "Not found",
+    409: "Conflicts with the current state",
     413: "Request body too large",
 }
 
@@ -30,6 +32,9 @@ class Operation:
     body: type[BaseModel] | None = None
     errors: tuple[int, ...] = (401, 403)
     tags: tuple[str, ...] = field(default_factory=tuple)
+    role: RoleName | None = None  # project role needed; checked by ProjectHandler.prepare
+    status: int = 200
+    query: tuple[str, ...] = ()
 
 
 def openapi_path(pattern: str) -> str:
@@ -69,7 +74,10 @@ def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any
                 if op.response is not None
                 else {"application/json": {"schema": {"type": "object"}}}
             )
-            responses["200"] = {"description": "OK", "content": content}
+            if op.status == 204:
+                responses["204"] = {"description": "Done; no content"}
+            else:
+                responses[str(op.status)] = {"description": "OK", "content": content}
             for status in sorted({*op.errors, 404} | ({400, 413} if op.body else set())):
                 responses[str(status)] = {
                     "description": ERROR_TEXT.get(status, "Error"),
@@ -83,8 +91,15 @@ def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any
             }
             if op.tags:
                 entry["tags"] = list(op.tags)
-            if params:
-                entry["parameters"] = params
+            if op.role:
+                entry["description"] = f"Needs the `{op.role}` role in the project."
+                entry["x-scalelab-role"] = op.role
+            query = [
+                {"name": name, "in": "query", "required": True, "schema": {"type": "string"}}
+                for name in op.query
+            ]
+            if params or query:
+                entry["parameters"] = params + query
             if op.body is not None:
                 entry["requestBody"] = {"required": True, "content": _json(op.body, schemas)}
             path[method] = entry

@@ -1,0 +1,80 @@
+"""Operating-system access to workspaces, kept in step with project roles.
+
+The service calls `sync(slug)` after every change of members, roles or the archived state.
+The default does nothing: in the `local` mode every server runs as one OS user, and roles are
+enforced by the service and the Jupyter server extension only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from traitlets.config import LoggingConfigurable
+
+from .. import unix
+from ..roles import includes
+from ..store import projects as repo
+
+if TYPE_CHECKING:
+    from .app import ScaleLab
+
+
+class WorkspaceAccess(LoggingConfigurable):
+    """No OS-level access control (the `local` deployment mode)."""
+
+    async def sync(self, slug: str, app: ScaleLab) -> None:
+        return None
+
+    async def forget(self, slug: str) -> None:
+        return None
+
+
+class UnixGroupAccess(WorkspaceAccess):
+    """Two Unix groups per project (readers, writers) and ACLs on its workspace.
+
+    Every member is in the readers' group, editors and above also in the writers' group, and
+    nobody writes to an archived project. Members get a Unix account if they have none yet.
+    A person's running server keeps the groups it started with until it is restarted.
+    """
+
+    async def sync(self, slug: str, app: ScaleLab) -> None:
+        with app.store.session() as session:
+            project = repo.get_project(session, slug)
+            if project is None:
+                return
+            archived = project.archived_at is not None
+            grants = [(m.kind, m.name, m.role) for m in repo.members(session, project)]
+        readers: set[str] = set()
+        writers: set[str] = set()
+        for kind, name, role in grants:
+            if kind == "user":
+                names = {name}
+            else:
+                group = await app.directory.group(name)
+                names = set(group.get("users", [])) if group else set()
+            readers |= names
+            if includes(role, "editor") and not archived:  # type: ignore[arg-type]
+                writers |= names
+        folder = app.workspaces.path(slug)
+        home_root = Path(app.data_root) / "users"
+        await asyncio.get_running_loop().run_in_executor(
+            None, self._apply, slug, folder, home_root, readers, writers
+        )
+
+    def _apply(
+        self, slug: str, folder: Path, home_root: Path, readers: set[str], writers: set[str]
+    ) -> None:
+        read_group, write_group = unix.project_groups(slug)
+        for name in readers:
+            unix.ensure_unix_user(name, home_root)
+        for group, users in ((read_group, readers), (write_group, writers)):
+            unix.ensure_group(group)
+            unix.set_group_members(group, users)
+        unix.grant_workspace(folder, read_group, write_group)
+        self.log.info("Workspace %s: %d readers, %d writers", slug, len(readers), len(writers))
+
+    async def forget(self, slug: str) -> None:
+        for group in unix.project_groups(slug):
+            unix.remove_group(group)

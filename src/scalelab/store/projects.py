@@ -1,0 +1,193 @@
+"""Projects, their members and the audit log, in the service database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound
+from ..identity import Identity
+from ..roles import RoleName, highest
+from .models import AuditRecord, MembershipRecord, ProjectRecord, utcnow
+
+
+@dataclass(frozen=True)
+class ProjectView:
+    """A project as one caller sees it: with that caller's role (None: admin, not a member)."""
+
+    project: ProjectRecord
+    role: RoleName | None
+
+
+def record_audit(
+    session: Session, actor: str, project: str, action: str, **details: Any
+) -> AuditRecord:
+    event = AuditRecord(actor=actor, project=project, action=action, details=details)
+    session.add(event)
+    return event
+
+
+def _principal_filter(identity: Identity) -> Any:
+    """Memberships that apply to `identity`: as itself, or through one of its groups."""
+    clauses = [and_(MembershipRecord.kind == "user", MembershipRecord.name == identity.name)]
+    if identity.groups:
+        clauses.append(
+            and_(MembershipRecord.kind == "group", MembershipRecord.name.in_(identity.groups))
+        )
+    return or_(*clauses)
+
+
+def get_project(session: Session, slug: str) -> ProjectRecord | None:
+    return session.scalar(select(ProjectRecord).where(ProjectRecord.slug == slug))
+
+
+def role_in(session: Session, project: ProjectRecord, identity: Identity) -> RoleName | None:
+    roles = session.scalars(
+        select(MembershipRecord.role).where(
+            MembershipRecord.project_id == project.id, _principal_filter(identity)
+        )
+    ).all()
+    return highest(list(roles))  # type: ignore[arg-type]
+
+
+def projects_for(session: Session, identity: Identity) -> list[ProjectView]:
+    """The projects `identity` is a member of (every project, for a hub admin), by slug."""
+    rows = session.execute(
+        select(ProjectRecord, MembershipRecord.role)
+        .join(MembershipRecord)
+        .where(_principal_filter(identity))
+    ).all()
+    roles: dict[int, list[RoleName]] = {}
+    projects: dict[int, ProjectRecord] = {}
+    for project, role in rows:
+        projects[project.id] = project
+        roles.setdefault(project.id, []).append(role)
+    if identity.admin:
+        for project in session.scalars(select(ProjectRecord)).all():
+            projects.setdefault(project.id, project)
+    views = [ProjectView(p, highest(roles.get(pid, []))) for pid, p in projects.items()]
+    return sorted(views, key=lambda v: v.project.slug)
+
+
+def create_project(session: Session, slug: str, title: str, owner: str) -> ProjectRecord:
+    if get_project(session, slug) is not None:
+        raise Conflict(f"a project named {slug!r} exists already")
+    project = ProjectRecord(slug=slug, title=title, created_by=owner)
+    project.members.append(MembershipRecord(kind="user", name=owner, role="owner", added_by=owner))
+    session.add(project)
+    record_audit(session, owner, slug, "project.create", title=title)
+    try:
+        session.flush()
+    except IntegrityError:  # created by someone else between the check and the insert
+        raise Conflict(f"a project named {slug!r} exists already") from None
+    return project
+
+
+def rename_project(session: Session, project: ProjectRecord, title: str, actor: str) -> None:
+    record_audit(session, actor, project.slug, "project.rename", old=project.title, new=title)
+    project.title = title
+
+
+def set_archived(session: Session, project: ProjectRecord, archived: bool, actor: str) -> None:
+    if archived == (project.archived_at is not None):
+        state = "archived" if archived else "not archived"
+        raise Conflict(f"project {project.slug!r} is already {state}")
+    project.archived_at = utcnow() if archived else None
+    record_audit(session, actor, project.slug, "project.archive" if archived else "project.restore")
+
+
+def delete_project(session: Session, project: ProjectRecord, actor: str, kept_in: str) -> None:
+    record_audit(session, actor, project.slug, "project.delete", archive=kept_in)
+    session.delete(project)
+
+
+def members(session: Session, project: ProjectRecord) -> list[MembershipRecord]:
+    return list(
+        session.scalars(
+            select(MembershipRecord)
+            .where(MembershipRecord.project_id == project.id)
+            .order_by(MembershipRecord.kind.desc(), MembershipRecord.name)
+        ).all()
+    )
+
+
+def _find_member(
+    session: Session, project: ProjectRecord, kind: str, name: str
+) -> MembershipRecord | None:
+    return session.scalar(
+        select(MembershipRecord).where(
+            MembershipRecord.project_id == project.id,
+            MembershipRecord.kind == kind,
+            MembershipRecord.name == name,
+        )
+    )
+
+
+def _check_keeps_an_owner(session: Session, project: ProjectRecord, leaving: int) -> None:
+    # Only user owners count: a group may be empty, and then nobody could manage the project.
+    owners = session.scalars(
+        select(MembershipRecord.id).where(
+            MembershipRecord.project_id == project.id,
+            MembershipRecord.kind == "user",
+            MembershipRecord.role == "owner",
+            MembershipRecord.id != leaving,
+        )
+    ).all()
+    if not owners:
+        raise Conflict(f"project {project.slug!r} must keep at least one owner (a user)")
+
+
+def set_member(
+    session: Session, project: ProjectRecord, kind: str, name: str, role: RoleName, actor: str
+) -> MembershipRecord:
+    """Add a member, or change the role of an existing one."""
+    member = _find_member(session, project, kind, name)
+    if member is None:
+        member = MembershipRecord(kind=kind, name=name, role=role, added_by=actor)
+        project.members.append(member)
+        record_audit(session, actor, project.slug, "member.add", kind=kind, name=name, role=role)
+    elif member.role != role:
+        if member.role == "owner" and kind == "user":
+            _check_keeps_an_owner(session, project, leaving=member.id)
+        record_audit(
+            session,
+            actor,
+            project.slug,
+            "member.role",
+            kind=kind,
+            name=name,
+            old=member.role,
+            new=role,
+        )
+        member.role = role
+    session.flush()
+    return member
+
+
+def remove_member(
+    session: Session, project: ProjectRecord, kind: str, name: str, actor: str
+) -> None:
+    member = _find_member(session, project, kind, name)
+    if member is None:
+        raise NotFound(f"{kind} {name!r} is not a member of project {project.slug!r}")
+    if member.role == "owner" and kind == "user":
+        _check_keeps_an_owner(session, project, leaving=member.id)
+    record_audit(
+        session, actor, project.slug, "member.remove", kind=kind, name=name, role=member.role
+    )
+    session.delete(member)
+
+
+def audit_events(session: Session, slug: str, limit: int = 500) -> list[AuditRecord]:
+    return list(
+        session.scalars(
+            select(AuditRecord)
+            .where(AuditRecord.project == slug)
+            .order_by(AuditRecord.id.desc())
+            .limit(limit)
+        ).all()
+    )

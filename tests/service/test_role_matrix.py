@@ -1,0 +1,100 @@
+"""Every endpoint x every kind of caller -> the expected status, from one table.
+
+A new endpoint fails `test_the_table_covers_every_endpoint` until it is added here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from scalelab.roles import includes
+from scalelab.service.openapi import build_openapi
+from scalelab.service.routes import API_ROUTES
+from tests.service.conftest import EXTRA, OUTSIDER, ROLE_USERS, Caller, new_slug
+
+pytestmark = pytest.mark.hub
+
+# (method, path) -> who may call it: "anyone" authenticated, or the least project role.
+WHO_MAY: dict[tuple[str, str], str] = {
+    ("get", "/api/health"): "anyone",
+    ("get", "/api/me"): "anyone",
+    ("get", "/api/me/preferences"): "anyone",
+    ("put", "/api/me/preferences"): "anyone",
+    ("get", "/api/openapi.json"): "anyone",
+    ("get", "/api/projects"): "anyone",
+    ("post", "/api/projects"): "anyone",
+    ("get", "/api/projects/{slug}"): "viewer",
+    ("patch", "/api/projects/{slug}"): "editor",
+    ("delete", "/api/projects/{slug}"): "owner",
+    ("post", "/api/projects/{slug}/archive"): "owner",
+    ("post", "/api/projects/{slug}/restore"): "owner",
+    ("get", "/api/projects/{slug}/members"): "viewer",
+    ("put", "/api/projects/{slug}/members/{kind}/{name}"): "owner",
+    ("delete", "/api/projects/{slug}/members/{kind}/{name}"): "owner",
+    ("get", "/api/projects/{slug}/audit"): "owner",
+}
+
+CALLERS = ["anonymous", OUTSIDER, *ROLE_USERS.values(), "admin"]
+
+
+def request_for(method: str, path: str, slug: str) -> tuple[str, dict[str, Any]]:
+    """A valid request for the operation: a caller allowed to make it must succeed."""
+    url = path.format(slug=slug, kind="user", name=EXTRA)
+    kwargs: dict[str, Any] = {}
+    if (method, path) == ("post", "/api/projects"):
+        kwargs["json"] = {"slug": new_slug("m")}
+    elif method == "patch":
+        kwargs["json"] = {"title": "Renamed"}
+    elif method == "delete" and path == "/api/projects/{slug}":
+        url += f"?confirm={slug}"
+    elif path == "/api/me/preferences" and method == "put":
+        kwargs["json"] = {"preferences": {"seen": True}}
+    elif path.endswith("{name}") and method == "put":
+        kwargs["json"] = {"role": "runner"}
+    elif method == "post":
+        kwargs["json"] = {}
+    return url, kwargs
+
+
+def expected_status(who_may: str, caller: str, ok: int) -> int:
+    if caller == "anonymous":
+        return 401
+    if who_may == "anyone" or caller == "admin":
+        return ok
+    if caller == OUTSIDER:
+        return 404
+    role = next(r for r, user in ROLE_USERS.items() if user == caller)
+    return ok if includes(role, who_may) else 403  # type: ignore[arg-type]
+
+
+def test_the_table_covers_every_endpoint() -> None:
+    doc = build_openapi(API_ROUTES, "/services/scalelab/")
+    operations = {(m, p): op for p, ops in doc["paths"].items() for m, op in ops.items()}
+    assert set(WHO_MAY) == set(operations)
+    for key, op in operations.items():
+        if "x-scalelab-role" in op:
+            assert WHO_MAY[key] == op["x-scalelab-role"], key
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(("method", "path"), list(WHO_MAY))
+def test_role_matrix(
+    callers: dict[str, Caller], project: str, method: str, path: str, caller: str
+) -> None:
+    if path.endswith("/restore"):
+        assert (
+            callers[ROLE_USERS["owner"]](
+                "POST", f"api/projects/{project}/archive", json={}
+            ).status_code
+            == 200
+        )
+    url, kwargs = request_for(method, path, project)
+    ok = {"post /api/projects": 201, "delete /api/projects/{slug}/members/{kind}/{name}": 204}
+    expected = expected_status(WHO_MAY[(method, path)], caller, ok.get(f"{method} {path}", 200))
+    r = callers[caller](method.upper(), url, **kwargs)
+    assert r.status_code == expected, f"{caller} {method.upper()} {url}: {r.text}"
+    if expected in (403, 404):
+        message = r.json()["message"]
+        assert (f"needs the {WHO_MAY[(method, path)]} role" in message) == (expected == 403)

@@ -47,9 +47,11 @@ $(STAMP)/test-python: $(STAMP)/package
 	$(PIP) install --no-build-isolation -e ".[test]"
 	@mkdir -p $(STAMP) && touch $@
 
-# Debian packages the tests drive for real: Chromium (browser tests) and PostgreSQL (store tests).
+# Debian packages the tests drive for real: Chromium (browser tests), PostgreSQL (store tests),
+# acl (the system-users mode sets ACLs on workspaces).
 test-deps: install $(STAMP)/test-python
 	@command -v chromium >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq chromium; }
+	@command -v setfacl >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq acl; }
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || \
 		{ $(APT_GET) update -qq && $(APT_GET) install -y -qq postgresql; }
 

@@ -29,7 +29,10 @@ from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.hubctl import Hub, chromium_path, make_hub
 
 PLAIN_CONFIG = """
-c.Spawner.args.append('--ServerApp.jpserver_extensions={"scalelab": False}')
+import os
+c.Spawner.args = ['--ServerApp.jpserver_extensions={"scalelab": False}']
+if os.geteuid() == 0:
+    c.Spawner.args.append("--allow-root")
 c.Spawner.environment = {"JUPYTER_CONFIG_DIR": %r}
 """
 

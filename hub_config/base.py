@@ -72,8 +72,15 @@ c.JupyterHub.load_roles = [
 
 # Users' servers: JupyterLab with the ScaleLab extensions, told where the service is.
 c.Spawner.default_url = "/lab"
-c.Spawner.environment = {"SCALELAB_SERVICE_URL": s.service_url}
+c.Spawner.environment = {
+    "SCALELAB_SERVICE_URL": s.service_url,
+    "SCALELAB_WORKSPACES": str(s.workspaces_dir),
+}
+# Project workspaces appear in each member's file browser as projects/<slug>/.
+c.Spawner.args = [
+    "--ServerApp.contents_manager_class=scalelab.server.contents.ProjectContentsManager"
+]
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60
 if os.geteuid() == 0:  # only the local mode runs servers as root
-    c.Spawner.args = ["--allow-root"]
+    c.Spawner.args.append("--allow-root")

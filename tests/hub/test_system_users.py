@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from scalelab.unix import ensure_unix_user
 from tests.hubctl import running_hub
 
 pytestmark = pytest.mark.hub
@@ -24,7 +25,7 @@ def team() -> Iterator[tuple[Path, list[str]]]:
     """A data root all users can traverse, and fresh account names; the accounts go afterwards."""
     root = Path(tempfile.mkdtemp(prefix="scalelab-sysusers-"))
     root.chmod(0o755)
-    names = [f"sl{secrets.token_hex(3)}", f"sl{secrets.token_hex(3)}"]
+    names = [f"sl{secrets.token_hex(3)}" for _ in range(4)]
     creds = root / "demo-credentials.txt"
     creds.write_text("".join(f"user {n} {secrets.token_urlsafe(10)}\n" for n in names))
     creds.chmod(0o600)
@@ -34,6 +35,10 @@ def team() -> Iterator[tuple[Path, list[str]]]:
         for name in names:
             subprocess.run(["userdel", "--remove", name], capture_output=True)
             subprocess.run(["groupdel", name], capture_output=True)
+        for line in Path("/etc/group").read_text().splitlines():
+            group = line.split(":", 1)[0]
+            if group.startswith("sl-ws-" + names[0]):
+                subprocess.run(["groupdel", group], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -55,7 +60,7 @@ def server_uids(user: str) -> set[int]:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the system-users mode runs the hub as root")
 def test_servers_run_as_their_own_unix_user(team: tuple[Path, list[str]]) -> None:
-    root, (ann, ben) = team
+    root, (ann, ben, *_) = team
     with running_hub(root, SCALELAB_MODE="system-users") as hub:
         hub.start_server(ann)
         account = pwd.getpwnam(ann)  # made by the pre-spawn hook
@@ -77,3 +82,52 @@ def test_servers_run_as_their_own_unix_user(team: tuple[Path, list[str]]) -> Non
         with pytest.raises(KeyError):
             pwd.getpwnam(ben)  # no account until a first spawn
         hub.stop_server(ann)
+
+
+def as_user(user: str, code: str) -> subprocess.CompletedProcess[str]:
+    """Run Python as `user`, with the groups a newly started kernel of theirs would have."""
+    return subprocess.run(
+        ["runuser", "-u", user, "--", "/usr/bin/python3", "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the system-users mode runs the hub as root")
+def test_the_os_enforces_project_roles(team: tuple[Path, list[str]]) -> None:
+    root, (owner, viewer, editor, outsider) = team
+    slug = f"ws-{owner}"
+    with running_hub(root, SCALELAB_MODE="system-users") as hub:
+        for name in (viewer, editor, outsider):
+            hub.ensure_user(name)
+        call = {"Authorization": f"token {hub.token_for(owner)}"}
+        api = hub.service_url + "api/projects"
+        assert requests.post(api, json={"slug": slug}, headers=call, timeout=30).status_code == 201
+        for name, role in ((viewer, "viewer"), (editor, "editor")):
+            r = requests.put(
+                f"{api}/{slug}/members/user/{name}", json={"role": role}, headers=call, timeout=30
+            )
+            assert r.status_code == 200, r.text
+        workspace = root / "workspaces" / slug
+        ensure_unix_user(outsider, root / "users")  # as their first spawn would
+        read = f"print(open({str(workspace / 'README.md')!r}).read())"
+        write = f"open({str(workspace / 'x.txt')!r}, 'w').write('x')"
+
+        assert as_user(editor, write).returncode == 0
+        assert as_user(viewer, read).returncode == 0
+        denied = as_user(viewer, write)
+        assert denied.returncode != 0 and "Permission denied" in denied.stderr
+        hidden = as_user(outsider, read)
+        assert hidden.returncode != 0 and "Permission denied" in hidden.stderr
+        # What one editor writes, the others may change: the ACL outlives umask.
+        append = f"open({str(workspace / 'x.txt')!r}, 'a').write('y')"
+        assert as_user(owner, append).returncode == 0
+
+        # Demoting the editor takes the write access away at the OS level too (files they
+        # created stay theirs, as Unix owners).
+        requests.put(
+            f"{api}/{slug}/members/user/{editor}", json={"role": "viewer"}, headers=call, timeout=30
+        )
+        create = f"open({str(workspace / 'y.txt')!r}, 'w').write('y')"
+        assert as_user(editor, create).returncode != 0

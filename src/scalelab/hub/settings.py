@@ -42,6 +42,10 @@ class HubSettings:
         return Path(self.data_root) / "hub"
 
     @property
+    def workspaces_dir(self) -> Path:
+        return Path(self.data_root) / "workspaces"
+
+    @property
     def users_dir(self) -> Path:
         return Path(self.data_root) / "users"
 

@@ -33,6 +33,9 @@ if s.credentials_file.exists():
     accounts = read_accounts(s.credentials_file)
     c.ScaleLabAuthenticator.seed_credentials_file = str(s.credentials_file)
     c.Authenticator.admin_users = {a.name for a in accounts if a.role == "admin"}
+    # Listed users exist in the hub from the start, so they can be made project members
+    # before their first login. allow_all still admits everyone NativeAuthenticator approves.
+    c.Authenticator.allowed_users = {a.name for a in accounts}
 
 # The ScaleLab service, started and stopped by the hub; one login serves it too.
 c.JupyterHub.services = [
@@ -78,7 +81,9 @@ c.Spawner.environment = {
 }
 # Project workspaces appear in each member's file browser as projects/<slug>/.
 c.Spawner.args = [
-    "--ServerApp.contents_manager_class=scalelab.server.contents.ProjectContentsManager"
+    "--ServerApp.contents_manager_class=scalelab.server.contents.ProjectContentsManager",
+    # No news feed from the public internet: labs here often cannot reach it.
+    "--LabApp.news_url=None",
 ]
 c.Spawner.start_timeout = 60
 c.Spawner.http_timeout = 60

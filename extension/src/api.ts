@@ -24,6 +24,99 @@ export interface HealthModel {
   };
 }
 
+/** A project role; each role includes the permissions of the ones before it. */
+export type Role = 'viewer' | 'runner' | 'editor' | 'deployer' | 'owner';
+
+/** All roles, from least to most privileged. */
+export const ROLES: readonly Role[] = [
+  'viewer',
+  'runner',
+  'editor',
+  'deployer',
+  'owner'
+];
+
+/** Whether `role` (possibly none) grants at least the `needed` role. */
+export function roleAtLeast(role: Role | null | undefined, needed: Role): boolean {
+  if (role === null || role === undefined) {
+    return false;
+  }
+  const have = ROLES.indexOf(role);
+  return have >= 0 && have >= ROLES.indexOf(needed);
+}
+
+/** A project, as returned by `GET api/projects/{slug}`. */
+export interface ProjectModel {
+  slug: string;
+  title: string;
+  archived: boolean;
+  created_at: string;
+  created_by: string;
+  /** The caller's role, or `null` (e.g. a hub admin who is not a member). */
+  my_role: Role | null;
+  /** Folder of the project in the file browser, e.g. `projects/churn`. */
+  workspace: string;
+}
+
+/** `GET api/projects`. */
+export interface ProjectList {
+  projects: ProjectModel[];
+}
+
+/** Body of `POST api/projects`. */
+export interface ProjectCreate {
+  slug: string;
+  title?: string | null;
+  template?: 'empty' | 'example';
+}
+
+/** Body of `PATCH api/projects/{slug}`. */
+export interface ProjectUpdate {
+  title: string;
+}
+
+/** `DELETE api/projects/{slug}`. */
+export interface DeletedProject {
+  slug: string;
+  /** Where the workspace was archived before deletion. */
+  archive: string;
+}
+
+/** A project member: a JupyterHub user or group. */
+export type MemberKind = 'user' | 'group';
+
+/** A project member and its role. */
+export interface MemberModel {
+  kind: MemberKind;
+  name: string;
+  role: Role;
+}
+
+/** `GET api/projects/{slug}/members`. */
+export interface MemberList {
+  members: MemberModel[];
+}
+
+/** One audit log entry of a project. */
+export interface AuditEvent {
+  id: number;
+  at: string;
+  actor: string;
+  project: string;
+  action: string;
+  details: Record<string, unknown>;
+}
+
+/** `GET api/projects/{slug}/audit`. */
+export interface AuditList {
+  events: AuditEvent[];
+}
+
+/** `GET`/`PUT api/me/preferences`. */
+export interface PreferencesModel {
+  preferences: Record<string, unknown>;
+}
+
 /** The JSON body of any ScaleLab error response. */
 export interface ErrorModel {
   status: number;
@@ -73,6 +166,24 @@ function isErrorModel(value: unknown): value is ErrorModel {
   );
 }
 
+/** `api/projects/{slug}` with the slug encoded. */
+function projectPath(slug: string): string {
+  return `api/projects/${encodeURIComponent(slug)}`;
+}
+
+/** `api/projects/{slug}/members/{kind}/{name}` with the segments encoded. */
+function memberPath(slug: string, kind: MemberKind, name: string): string {
+  return (
+    `${projectPath(slug)}/members/` +
+    `${encodeURIComponent(kind)}/${encodeURIComponent(name)}`
+  );
+}
+
+/** A request with a JSON body. */
+function jsonInit(method: string, body: unknown): RequestInit {
+  return { method, body: JSON.stringify(body) };
+}
+
 /** A small typed client for the ScaleLab REST API. */
 export class ScaleLabClient {
   readonly baseUrl: string;
@@ -96,8 +207,105 @@ export class ScaleLabClient {
     return this.request<HealthModel>('api/health');
   }
 
+  /** The projects visible to the caller. */
+  listProjects(): Promise<ProjectList> {
+    return this.request<ProjectList>('api/projects');
+  }
+
+  /** Create a project; the caller becomes its owner. */
+  createProject(body: ProjectCreate): Promise<ProjectModel> {
+    return this.request<ProjectModel>('api/projects', jsonInit('POST', body));
+  }
+
+  /** One project. */
+  getProject(slug: string): Promise<ProjectModel> {
+    return this.request<ProjectModel>(projectPath(slug));
+  }
+
+  /** Change a project's title. */
+  updateProject(slug: string, body: ProjectUpdate): Promise<ProjectModel> {
+    return this.request<ProjectModel>(
+      projectPath(slug),
+      jsonInit('PATCH', body)
+    );
+  }
+
+  /** Archive a project. */
+  archiveProject(slug: string): Promise<ProjectModel> {
+    return this.request<ProjectModel>(
+      `${projectPath(slug)}/archive`,
+      jsonInit('POST', {})
+    );
+  }
+
+  /** Restore an archived project. */
+  restoreProject(slug: string): Promise<ProjectModel> {
+    return this.request<ProjectModel>(
+      `${projectPath(slug)}/restore`,
+      jsonInit('POST', {})
+    );
+  }
+
+  /** Delete a project (its workspace is archived first). */
+  deleteProject(slug: string): Promise<DeletedProject> {
+    return this.request<DeletedProject>(
+      `${projectPath(slug)}?confirm=${encodeURIComponent(slug)}`,
+      { method: 'DELETE' }
+    );
+  }
+
+  /** The members of a project. */
+  listMembers(slug: string): Promise<MemberList> {
+    return this.request<MemberList>(`${projectPath(slug)}/members`);
+  }
+
+  /** Add a member to a project or change its role. */
+  setMember(
+    slug: string,
+    kind: MemberKind,
+    name: string,
+    role: Role
+  ): Promise<MemberModel> {
+    return this.request<MemberModel>(
+      memberPath(slug, kind, name),
+      jsonInit('PUT', { role })
+    );
+  }
+
+  /** Remove a member from a project. */
+  async removeMember(
+    slug: string,
+    kind: MemberKind,
+    name: string
+  ): Promise<void> {
+    await this.request<unknown>(memberPath(slug, kind, name), {
+      method: 'DELETE'
+    });
+  }
+
+  /** The audit log of a project. */
+  listAudit(slug: string): Promise<AuditList> {
+    return this.request<AuditList>(`${projectPath(slug)}/audit`);
+  }
+
+  /** The caller's preferences. */
+  getPreferences(): Promise<PreferencesModel> {
+    return this.request<PreferencesModel>('api/me/preferences');
+  }
+
+  /** Replace the caller's preferences. */
+  setPreferences(
+    preferences: Record<string, unknown>
+  ): Promise<PreferencesModel> {
+    return this.request<PreferencesModel>(
+      'api/me/preferences',
+      jsonInit('PUT', { preferences })
+    );
+  }
+
   /**
    * Send a request to `baseUrl + path` and parse the JSON response.
+   * A 204 or an empty body resolves to `undefined`.
    *
    * Throws {@link ScaleLabAPIError} for non-2xx responses.
    */
@@ -114,10 +322,14 @@ export class ScaleLabClient {
     if (!response.ok) {
       throw await ScaleLabClient._toError(response);
     }
-    if (response.status === 204) {
+    if (response.status === 204 || response.status === 205) {
       return undefined as T;
     }
-    return (await response.json()) as T;
+    const text = await response.text();
+    if (text.trim() === '') {
+      return undefined as T;
+    }
+    return JSON.parse(text) as T;
   }
 
   private static async _toError(response: Response): Promise<ScaleLabAPIError> {

@@ -7,7 +7,21 @@ import {
   type ScaleLabClient,
   type UserModel
 } from './api';
+import { type AskDeleteConfirmation, type OpenWorkspace } from './details';
+import { askDeleteConfirmation } from './dialogs';
 import { scalelabIcon } from './icons';
+import { ProjectsSection } from './projects';
+
+/** Options for {@link ScaleLabPanel}. */
+export interface ScaleLabPanelOptions {
+  /**
+   * Open a project's workspace folder; without it the "Open in file
+   * browser" button is disabled.
+   */
+  openWorkspace?: OpenWorkspace;
+  /** Ask for the slug before deleting; defaults to a JupyterLab dialog. */
+  askDeleteConfirmation?: AskDeleteConfirmation;
+}
 
 /** Format a user for display. */
 export function formatUser(user: UserModel): string {
@@ -49,9 +63,9 @@ function makeField(
   return { row, value };
 }
 
-/** The ScaleLab side panel: signed-in user and service health. */
+/** The ScaleLab side panel: signed-in user, service health and projects. */
 export class ScaleLabPanel extends Widget {
-  constructor(client: ScaleLabClient) {
+  constructor(client: ScaleLabClient, options: ScaleLabPanelOptions = {}) {
     super();
     this._client = client;
     this.id = 'scalelab-panel';
@@ -83,16 +97,29 @@ export class ScaleLabPanel extends Widget {
       void this.refresh();
     });
 
+    this._projects = new ProjectsSection({
+      client,
+      openWorkspace: options.openWorkspace,
+      askDeleteConfirmation:
+        options.askDeleteConfirmation ?? askDeleteConfirmation
+    });
+
     this.node.append(
       heading,
       userRow.row,
       healthRow.row,
       this._errorNode,
-      this._refreshButton
+      this._refreshButton,
+      this._projects.node
     );
   }
 
-  /** Reload the user and the health from the server. */
+  /** The "Projects" section. */
+  get projects(): ProjectsSection {
+    return this._projects;
+  }
+
+  /** Reload the user, the health and the projects from the server. */
   async refresh(): Promise<void> {
     if (this._loading) {
       return this._loading;
@@ -113,6 +140,7 @@ export class ScaleLabPanel extends Widget {
     this._refreshButton.disabled = true;
     this._userNode.textContent = 'Loading…';
     this._healthNode.textContent = 'Loading…';
+    const projects = this._projects.refresh();
     const [user, health] = await Promise.allSettled([
       this._client.me(),
       this._client.health()
@@ -120,6 +148,7 @@ export class ScaleLabPanel extends Widget {
     const errors: string[] = [];
     if (user.status === 'fulfilled') {
       this._userNode.textContent = formatUser(user.value);
+      this._projects.setUser(user.value);
     } else {
       this._userNode.textContent = '—';
       errors.push(describeError('user', user.reason));
@@ -132,6 +161,7 @@ export class ScaleLabPanel extends Widget {
     }
     this._errorNode.textContent = errors.join('\n');
     this._errorNode.hidden = errors.length === 0;
+    await projects;
   }
 
   private readonly _client: ScaleLabClient;
@@ -139,5 +169,6 @@ export class ScaleLabPanel extends Widget {
   private readonly _healthNode: HTMLElement;
   private readonly _errorNode: HTMLElement;
   private readonly _refreshButton: HTMLButtonElement;
+  private readonly _projects: ProjectsSection;
   private _loading: Promise<void> | null = null;
 }

@@ -53,8 +53,15 @@ class ProjectContentsManager(AsyncLargeFileManager):
     def _enabled(self) -> bool:
         return bool(self.workspaces_root and self._service.service_url)
 
-    async def _refresh(self) -> None:
-        if not self._enabled or time.monotonic() - self._fetched < self.projects_refresh_seconds:
+    async def _refresh(self, path: str = "") -> None:
+        """Ask the service for my projects when the list is stale, or lacks the one in `path`."""
+        if not self._enabled:
+            return
+        age = time.monotonic() - self._fetched
+        parts = path.strip("/").split("/")
+        unknown = len(parts) > 1 and parts[0] == PROJECTS and parts[1] not in self._projects
+        # A project just created or shared is asked for at once, but at most twice a second.
+        if age < self.projects_refresh_seconds and not (unknown and age > 0.5):
             return
         request = HTTPRequest(
             self._service.service_url.rstrip("/") + "/api/projects",
@@ -112,7 +119,7 @@ class ProjectContentsManager(AsyncLargeFileManager):
         return None
 
     async def _check_write(self, path: str, action: str) -> None:
-        await self._refresh()
+        await self._refresh(path)
         if path.strip("/") == PROJECTS and self._enabled:
             raise web.HTTPError(403, f"cannot {action} {PROJECTS}/: ScaleLab manages it")
         found = self._project_path(path)
@@ -142,7 +149,7 @@ class ProjectContentsManager(AsyncLargeFileManager):
         format: Any = None,
         require_hash: bool = False,
     ) -> Any:
-        await self._refresh()
+        await self._refresh(path)
         self._project_path(path)
         return await super().get(
             path, content=content, type=type, format=format, require_hash=require_hash
@@ -162,9 +169,9 @@ class ProjectContentsManager(AsyncLargeFileManager):
         await super().rename_file(old_path, new_path)
 
     async def dir_exists(self, path: str) -> bool:
-        await self._refresh()
+        await self._refresh(path)
         return bool(await super().dir_exists(path))
 
     async def file_exists(self, path: str = "") -> bool:
-        await self._refresh()
+        await self._refresh(path)
         return bool(await super().file_exists(path))

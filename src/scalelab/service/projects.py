@@ -230,7 +230,8 @@ class MemberHandler(ProjectScoped):
         body = self.parse_body(MemberUpdate)
         lookup = self.app.directory.user if kind == "user" else self.app.directory.group
         if await lookup(name) is None:
-            raise InvalidInput(f"no JupyterHub {kind} named {name!r}")
+            hint = " (people appear in the hub at their first login)" if kind == "user" else ""
+            raise InvalidInput(f"no JupyterHub {kind} named {name!r}{hint}")
         with self.app.store.session() as session:
             member = repo.set_member(
                 session, self.load(session), kind, name, body.role, self.identity.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -40,18 +41,37 @@ class HubDirectory(LoggingConfigurable):
         return os.environ.get("JUPYTERHUB_API_TOKEN", "")
 
     cache_seconds = Float(
-        5.0, help="How long a looked-up user or group is trusted before asking the hub again."
+        5.0,
+        help="""Age after which a looked-up user or group is fetched again from the hub.
+
+        Until the new answer arrives the old one is used, so a change of groups in the hub
+        takes effect for a person within about this many seconds of their next request.""",
     ).tag(config=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._refreshing: set[str] = set()
 
     async def _get(self, path: str) -> dict[str, Any] | None:
         hit = self._cache.get(path)
+        if hit is None or hit[1] is None:  # unknown names are asked again: they may exist now
+            return await self._fetch(path)
+        if time.monotonic() - hit[0] >= self.cache_seconds and path not in self._refreshing:
+            # Answer from the stale entry now and refresh it behind the request: a hub
+            # round trip never sits in the path of a known user's request.
+            self._refreshing.add(path)
+            task = asyncio.ensure_future(self._fetch(path))
+            task.add_done_callback(lambda t, p=path: self._refreshed(p, t))
+        return hit[1]
+
+    def _refreshed(self, path: str, task: asyncio.Future[Any]) -> None:
+        self._refreshing.discard(path)
+        if task.exception() is not None:
+            self.log.warning("Refreshing %s from the hub failed: %s", path, task.exception())
+
+    async def _fetch(self, path: str) -> dict[str, Any] | None:
         now = time.monotonic()
-        if hit and now - hit[0] < self.cache_seconds:
-            return hit[1]
         request = HTTPRequest(
             f"{self.api_url.rstrip('/')}/{path}",
             headers={"Authorization": f"token {self.api_token}"},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from sqlalchemy.orm import Session
 
 from .. import store
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -85,20 +87,27 @@ class ProjectScoped(BaseHandler):
     """A handler under api/projects/{slug}: the project exists and the caller holds the role.
 
     A caller who is not a member gets 404, as if the project did not exist; a member without
-    the role the operation declares gets 403 naming that role.
+    the role the operation declares gets 403 naming that role. The request's database session
+    (`self.db`) and project (`self.project`) are ready for the handler method.
     """
 
     slug: str
     role: RoleName | None
+    project: store.ProjectRecord
+    db: Session | None = None
 
     async def prepare(self) -> None:
         await super().prepare()
         self.slug = self.path_kwargs["slug"]
-        with self.app.store.session() as session:
-            project = repo.get_project(session, self.slug) if SLUG.match(self.slug) else None
-            self.role = repo.role_in(session, project, self.identity) if project else None
+        self.db = self.app.store.new_session()
+        project, self.role = (
+            repo.project_with_role(self.db, self.slug, self.identity)
+            if SLUG.match(self.slug)
+            else (None, None)
+        )
         if project is None or (self.role is None and not self.identity.admin):
             raise NotFound(f"no project named {self.slug!r}")
+        self.project = project
         needed = self.operations[self.request.method.lower()].role  # type: ignore[union-attr]
         if needed and not self.identity.admin and not includes(self.role, needed):
             raise Forbidden(
@@ -106,14 +115,16 @@ class ProjectScoped(BaseHandler):
                 f"({ROLE_GRANTS[needed]}); you are {self.role}"
             )
 
-    def load(self, session: Any) -> store.ProjectRecord:
-        project = repo.get_project(session, self.slug)
-        if project is None:  # deleted since prepare()
-            raise NotFound(f"no project named {self.slug!r}")
-        return project
+    def on_finish(self) -> None:
+        if self.db is not None:
+            self.db.close()  # rolls back whatever the handler did not commit
 
-    def refuse_if_archived(self, project: store.ProjectRecord) -> None:
-        if project.archived_at is not None:
+    def commit(self) -> None:
+        assert self.db is not None
+        self.db.commit()
+
+    def refuse_if_archived(self) -> None:
+        if self.project.archived_at is not None:
             raise Conflict(f"project {self.slug!r} is archived; restore it first")
 
 
@@ -139,25 +150,22 @@ class ProjectHandler(ProjectScoped):
     }
 
     def get(self, slug: str) -> None:
-        with self.app.store.session() as session:
-            self.write_model(project_model(self.load(session), self.role))
+        self.write_model(project_model(self.project, self.role))
 
     def patch(self, slug: str) -> None:
         body = self.parse_body(ProjectUpdate)
-        with self.app.store.session() as session:
-            project = self.load(session)
-            self.refuse_if_archived(project)
-            repo.rename_project(session, project, body.title, self.identity.name)
-            model = project_model(project, self.role)
-        self.write_model(model)
+        self.refuse_if_archived()
+        repo.rename_project(self.db, self.project, body.title, self.identity.name)
+        self.commit()
+        self.write_model(project_model(self.project, self.role))
 
     async def delete(self, slug: str) -> None:
         if self.get_query_argument("confirm", "") != slug:
             raise InvalidInput(f"to delete project {slug!r}, confirm with ?confirm={slug}")
         kept = self.app.workspaces.archive(slug)
         relative = str(kept.relative_to(self.app.data_root))
-        with self.app.store.session() as session:
-            repo.delete_project(session, self.load(session), self.identity.name, relative)
+        repo.delete_project(self.db, self.project, self.identity.name, relative)
+        self.commit()
         self.app.workspaces.remove(slug)
         await self.app.workspace_access.forget(slug)
         self.write_model(DeletedProject(slug=slug, archive=relative))
@@ -176,12 +184,10 @@ class ProjectArchiveHandler(ProjectScoped):
     archived = True
 
     async def post(self, slug: str) -> None:
-        with self.app.store.session() as session:
-            project = self.load(session)
-            repo.set_archived(session, project, self.archived, self.identity.name)
-            model = project_model(project, self.role)
+        repo.set_archived(self.db, self.project, self.archived, self.identity.name)
+        self.commit()
         await self.app.workspace_access.sync(slug, self.app)
-        self.write_model(model)
+        self.write_model(project_model(self.project, self.role))
 
 
 class ProjectRestoreHandler(ProjectArchiveHandler):
@@ -203,12 +209,12 @@ class MembersHandler(ProjectScoped):
     }
 
     def get(self, slug: str) -> None:
-        with self.app.store.session() as session:
-            members = repo.members(session, self.load(session))
-            body = MemberList(
+        members = repo.members(self.db, self.project)
+        self.write_model(
+            MemberList(
                 members=[MemberModel(kind=m.kind, name=m.name, role=m.role) for m in members]
             )
-        self.write_model(body)
+        )
 
 
 class MemberHandler(ProjectScoped):
@@ -232,17 +238,15 @@ class MemberHandler(ProjectScoped):
         if await lookup(name) is None:
             hint = " (people appear in the hub at their first login)" if kind == "user" else ""
             raise InvalidInput(f"no JupyterHub {kind} named {name!r}{hint}")
-        with self.app.store.session() as session:
-            member = repo.set_member(
-                session, self.load(session), kind, name, body.role, self.identity.name
-            )
-            model = MemberModel(kind=member.kind, name=member.name, role=member.role)
+        member = repo.set_member(self.db, self.project, kind, name, body.role, self.identity.name)
+        model = MemberModel(kind=member.kind, name=member.name, role=member.role)
+        self.commit()
         await self.app.workspace_access.sync(slug, self.app)
         self.write_model(model)
 
     async def delete(self, slug: str, kind: str, name: str) -> None:
-        with self.app.store.session() as session:
-            repo.remove_member(session, self.load(session), kind, name, self.identity.name)
+        repo.remove_member(self.db, self.project, kind, name, self.identity.name)
+        self.commit()
         await self.app.workspace_access.sync(slug, self.app)
         self.set_status(204)
         self.finish()
@@ -259,16 +263,15 @@ class AuditHandler(ProjectScoped):
     }
 
     def get(self, slug: str) -> None:
-        with self.app.store.session() as session:
-            events = [
-                AuditEvent(
-                    id=e.id,
-                    at=e.at,
-                    actor=e.actor,
-                    project=e.project,
-                    action=e.action,
-                    details=e.details,
-                )
-                for e in repo.audit_events(session, slug)
-            ]
+        events = [
+            AuditEvent(
+                id=e.id,
+                at=e.at,
+                actor=e.actor,
+                project=e.project,
+                action=e.action,
+                details=e.details,
+            )
+            for e in repo.audit_events(self.db, slug)
+        ]
         self.write_model(AuditList(events=events))

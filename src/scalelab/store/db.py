@@ -93,6 +93,10 @@ class Store:
             return f"database schema at {current}, expected {head}"
         return None
 
+    def new_session(self) -> Session:
+        """A session the caller closes; for work that spans a request."""
+        return self._sessions()
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back if it raises."""

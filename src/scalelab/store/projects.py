@@ -45,6 +45,23 @@ def get_project(session: Session, slug: str) -> ProjectRecord | None:
     return session.scalar(select(ProjectRecord).where(ProjectRecord.slug == slug))
 
 
+def project_with_role(
+    session: Session, slug: str, identity: Identity
+) -> tuple[ProjectRecord | None, RoleName | None]:
+    """The project and the caller's role in it (None if not a member), in one query."""
+    rows = session.execute(
+        select(ProjectRecord, MembershipRecord.role)
+        .outerjoin(
+            MembershipRecord,
+            and_(MembershipRecord.project_id == ProjectRecord.id, _principal_filter(identity)),
+        )
+        .where(ProjectRecord.slug == slug)
+    ).all()
+    if not rows:
+        return None, None
+    return rows[0][0], highest([role for _, role in rows if role is not None])
+
+
 def role_in(session: Session, project: ProjectRecord, identity: Identity) -> RoleName | None:
     roles = session.scalars(
         select(MembershipRecord.role).where(

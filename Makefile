@@ -73,7 +73,7 @@ test-python: test-deps
 test: test-deps lint test-extension test-python ## Lint, extension tests, Python tests
 
 bench: install $(STAMP)/test-python
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(STAMP) extension/lib src/scalelab/labextension tests/artifacts

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
-import os
-import platform
 import random
 import statistics
 import sys
@@ -30,20 +27,11 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._machine import machine
 from tests.hubctl import Hub, make_hub
 
 USERS, PROJECTS, MEMBERS_PER_PROJECT = 200, 100, 10
 ROLES = ["viewer", "runner", "editor", "deployer"]
-
-
-def machine() -> str:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
 def populate(hub: Hub) -> dict[str, str]:

@@ -11,10 +11,7 @@ running server, so the time includes spawning the server, as a person's first vi
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -25,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import Browser, sync_playwright
 
+from bench._machine import machine
 from tests.e2e.conftest import CHROMIUM_ARGS
 from tests.hubctl import Hub, chromium_path, make_hub
 
@@ -35,17 +33,6 @@ if os.geteuid() == 0:
     c.Spawner.args.append("--allow-root")
 c.Spawner.environment = {"JUPYTER_CONFIG_DIR": %r}
 """
-
-
-def machine() -> str:
-    cpu = "?"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    python = platform.python_version()
-    return f"{os.cpu_count()} cores, {cpu}, {platform.machine()}, Python {python}"
 
 
 def time_to_lab(browser: Browser, hub: Hub, user: str) -> float:

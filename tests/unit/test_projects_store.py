@@ -10,14 +10,6 @@ from scalelab.store import Store
 from scalelab.store import projects as repo
 
 
-@pytest.fixture
-def store(db_url: str) -> Store:
-    s = Store(db_url)
-    s.upgrade()
-    yield s
-    s.dispose()
-
-
 def test_creator_owns_and_duplicates_conflict(store: Store) -> None:
     with store.session() as s:
         repo.create_project(s, "churn", "Churn", "alice")

@@ -12,14 +12,6 @@ from scalelab.identity import Identity
 from scalelab.store import Store, UserRecord, get_preferences, set_preferences, touch_user
 
 
-@pytest.fixture
-def store(db_url: str) -> Store:
-    s = Store(db_url)
-    s.upgrade()
-    yield s
-    s.dispose()
-
-
 def test_upgrade_creates_schema_at_head(db_url: str) -> None:
     s = Store(db_url)
     assert s.current_revision() is None

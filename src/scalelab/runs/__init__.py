@@ -1,0 +1,1 @@
+"""Parameterized notebook runs and pipelines: the same engine for the service, the CLI and CI."""

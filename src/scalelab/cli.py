@@ -68,6 +68,12 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from .runs.cli import run_locally
+
+    return run_locally(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scalelab", description="ScaleLab command line.")
     parser.add_argument("--version", action="version", version=f"scalelab {__version__}")
@@ -80,6 +86,45 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, help="public port (default 8000)")
     up.add_argument("--mode", choices=["local", "system-users"], help="deployment mode")
     up.set_defaults(func=cmd_up)
+
+    run = commands.add_parser(
+        "run",
+        help="run a notebook or pipeline.yaml here, without a hub (as CI does)",
+        description="Run a parameterized notebook or a pipeline.yaml and keep its run record. "
+        "Exits 0 when every step succeeded, 1 when a step failed, 2 on bad input.",
+    )
+    run.add_argument("path", help="a notebook (.ipynb) or a pipeline (.yaml)")
+    run.add_argument(
+        "-p",
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a parameter value; repeat for more",
+    )
+    run.add_argument("--executor", choices=["local", "dask"], default="local")
+    run.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="scheduler address for --executor dask (default: a local cluster)",
+    )
+    run.add_argument(
+        "--runs-dir",
+        default=".scalelab-runs",
+        help="folder for run records and output notebooks (default: %(default)s)",
+    )
+    run.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    run.add_argument(
+        "--fresh",
+        action="store_true",
+        help="run every step, even ones an identical earlier run can supply",
+    )
+    run.add_argument("--timeout", type=float, default=0, help="seconds per step (0: none)")
+    run.add_argument("--retries", type=int, default=0, help="extra attempts for a failed step")
+    run.add_argument("--kernel", default="", help="kernelspec to use instead of the notebook's")
+    run.add_argument("--parallel", type=int, default=2, help="steps at the same time")
+    run.add_argument("--quiet", action="store_true", help="print only the final line")
+    run.set_defaults(func=cmd_run)
     return parser
 
 

@@ -1,0 +1,241 @@
+"""Executors run a plan and keep its record. `process()` wraps `execute()` with hooks.
+
+`LocalExecutor` drives kernels from a pool, a bounded number at a time, in this process's event
+loop; each kernel is its own process, killed on timeout or cancellation. Other executors (Dask)
+implement `execute()` and reuse the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from traitlets import Bool, Float, Integer
+from traitlets.config import LoggingConfigurable
+
+from .engine import StepOutcome, execute_notebook, prepare_notebook
+from .kernels import KernelPool
+from .lineage import cache_key, environment, file_sha256, hash_files
+from .plan import Plan, PlannedStep
+from .records import Lineage, RunRecord, StepRecord, now
+
+Listener = Callable[[RunRecord, StepRecord | None, str], None]
+
+
+class RunStore(Protocol):
+    def save(self, record: RunRecord) -> None: ...
+    def folder(self, run_id: str) -> Path: ...
+    def find_reusable(self, cache_key: str) -> tuple[RunRecord, StepRecord] | None: ...
+
+
+def new_record(plan: Plan, **fields: Any) -> RunRecord:
+    return RunRecord(
+        kind=plan.kind,  # type: ignore[arg-type]
+        target=plan.target,
+        workdir=str(plan.workdir),
+        parameters=plan.parameters,
+        steps=[
+            StepRecord(name=s.name, notebook=s.notebook, parameters=s.parameters, kernel=s.kernel)
+            for s in plan.steps
+        ],
+        **fields,
+    )
+
+
+class Executor(LoggingConfigurable):
+    """Runs a plan. Subclasses implement `execute`; `process` keeps the record honest."""
+
+    name = "base"
+
+    def __init__(self, store: RunStore, listener: Listener | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.listener = listener
+
+    def emit(self, run: RunRecord, step: StepRecord | None, message: str) -> None:
+        self.store.save(run)
+        if self.listener:
+            self.listener(run, step, message)
+
+    async def before(self, run: RunRecord) -> None:
+        run.status = "running"
+        run.started_at = now()
+        run.executor = self.name
+        run.environment = environment()
+        self.emit(run, None, "started")
+
+    async def on_failure(self, run: RunRecord, error: BaseException | None) -> None:
+        self.emit(run, None, run.error or run.status)
+
+    async def on_complete(self, run: RunRecord) -> None:
+        self.emit(run, None, "succeeded")
+
+    async def process(self, run: RunRecord, plan: Plan) -> RunRecord:
+        await self.before(run)
+        try:
+            await self.execute(run, plan)
+        except asyncio.CancelledError:
+            run.status, run.error = "cancelled", "cancelled"
+            self._close_steps(run, "cancelled")
+            run.finished_at = now()
+            await self.on_failure(run, None)
+            raise
+        except Exception as exc:  # the executor's own failure, not a notebook's
+            self.log.exception("run %s failed", run.id)
+            run.status, run.error = "failed", f"{exc.__class__.__name__}: {exc}"
+            self._close_steps(run, "failed")
+            run.finished_at = now()
+            await self.on_failure(run, exc)
+            return run
+        failed = [s for s in run.steps if s.status in ("failed", "cancelled")]
+        run.finished_at = now()
+        if failed:
+            run.status = "failed"
+            run.error = f"step {failed[0].name} {failed[0].status}: {failed[0].error}"
+            await self.on_failure(run, None)
+        else:
+            run.status = "succeeded"
+            await self.on_complete(run)
+        return run
+
+    @staticmethod
+    def _close_steps(run: RunRecord, status: str) -> None:
+        for step in run.steps:
+            if step.status in ("queued", "running"):
+                step.status = status  # type: ignore[assignment]
+                step.finished_at = step.finished_at or now()
+
+    async def execute(self, run: RunRecord, plan: Plan) -> None:
+        raise NotImplementedError
+
+
+class LocalExecutor(Executor):
+    """Steps run in kernels on this machine, `max_parallel` at a time."""
+
+    name = "local"
+
+    max_parallel = Integer(2, help="Steps that may run at the same time.").tag(config=True)
+    pool_size = Integer(
+        2, help="Kernels kept started ahead of use, per kernel name (0: start on demand)."
+    ).tag(config=True)
+    fork = Bool(
+        True, help="Start Python kernels by forking a preloaded process (much faster)."
+    ).tag(config=True)
+    retries = Integer(0, help="Extra attempts for a failed step.").tag(config=True)
+    retry_backoff = Float(1.0, help="Seconds before the first retry; doubles each time.").tag(
+        config=True
+    )
+    retry_backoff_max = Float(60.0, help="Longest wait between two attempts.").tag(config=True)
+    step_timeout = Float(0.0, help="Seconds a step may take in all (0: no limit).").tag(config=True)
+    fresh = Bool(False, help="Run every step even if an earlier identical one can be reused.").tag(
+        config=True
+    )
+
+    def __init__(self, store: RunStore, listener: Listener | None = None, **kwargs: Any) -> None:
+        super().__init__(store, listener, **kwargs)
+        self.pool = KernelPool(size=max(1, self.pool_size), fork=self.fork)
+        self._slots = asyncio.Semaphore(self.max_parallel)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def execute(self, run: RunRecord, plan: Plan) -> None:
+        for kernel in {s.kernel for s in plan.steps}:
+            if self.pool_size:
+                self.pool.warm(kernel)
+        broken: set[str] = set()
+        for wave in plan.waves:
+            steps = [s for s in plan.steps if s.name in wave]
+            runnable = []
+            for step in steps:
+                blocked = [n for n in step.needs if n in broken]
+                record = run.step(step.name)
+                if blocked:
+                    record.status = "skipped"
+                    record.error = f"not run: {', '.join(blocked)} did not succeed"
+                    broken.add(step.name)
+                else:
+                    runnable.append(step)
+            await asyncio.gather(*(self._run_step(run, plan, step) for step in runnable))
+            broken |= {
+                s.name
+                for s in runnable
+                if run.step(s.name).status != "succeeded" and run.step(s.name).reused_from is None
+            }
+            self.store.save(run)
+
+    async def _run_step(self, run: RunRecord, plan: Plan, step: PlannedStep) -> None:
+        record = run.step(step.name)
+        workdir = plan.workdir
+        notebook_sha = file_sha256(workdir / step.notebook) or ""
+        inputs = hash_files(workdir, step.inputs)
+        upstream = [run.step(n).cache_key or "" for n in step.needs]
+        record.cache_key = cache_key(notebook_sha, step.parameters, inputs, step.kernel, upstream)
+        record.lineage = Lineage(notebook=notebook_sha, inputs=inputs)
+        if not self.fresh and self._reuse(run, record, workdir, step):
+            return
+        output = self.store.folder(run.id) / f"{step.name}.ipynb"
+        record.output = output.name
+        async with self._slots:
+            for attempt in range(1, self.retries + 2):
+                record.attempts = attempt
+                record.status, record.started_at = "running", now()
+                self.emit(run, record, f"running (attempt {attempt})" if attempt > 1 else "running")
+                outcome = await self._attempt(step, workdir, output, run, record)
+                record.status = outcome.status  # type: ignore[assignment]
+                record.error, record.failed_cell = outcome.error, outcome.failed_cell
+                record.finished_at = now()
+                if outcome.status != "failed" or attempt > self.retries:
+                    break
+                delay = min(self.retry_backoff_max, self.retry_backoff * 2 ** (attempt - 1))
+                self.emit(run, record, f"failed ({outcome.error}); retrying in {delay:g}s")
+                await asyncio.sleep(delay)
+        record.lineage.outputs = hash_files(workdir, step.outputs)
+        self.emit(
+            run, record, record.status if not record.error else f"{record.status}: {record.error}"
+        )
+
+    async def _attempt(
+        self, step: PlannedStep, workdir: Path, output: Path, run: RunRecord, record: StepRecord
+    ) -> StepOutcome:
+        nb = await asyncio.get_running_loop().run_in_executor(
+            None, prepare_notebook, workdir / step.notebook, step.parameters
+        )
+        kernel = await self.pool.take(step.kernel)
+        try:
+            await kernel.prepare(
+                str(workdir), {"SCALELAB_RUN_ID": run.id, "SCALELAB_STEP": step.name}
+            )
+            execution = execute_notebook(nb, output, kernel, cell_timeout=step.cell_timeout)
+            if self.step_timeout:
+                try:
+                    return await asyncio.wait_for(execution, self.step_timeout)
+                except TimeoutError:
+                    return StepOutcome("failed", f"step ran longer than {self.step_timeout:g}s")
+            return await execution
+        finally:
+            kernel.discard()  # killed, whatever happened: one kernel, one run
+
+    def _reuse(self, run: RunRecord, record: StepRecord, workdir: Path, step: PlannedStep) -> bool:
+        found = self.store.find_reusable(record.cache_key or "")
+        if found is None:
+            return False
+        earlier_run, earlier = found
+        if earlier.lineage is None or hash_files(workdir, step.outputs) != earlier.lineage.outputs:
+            return False  # its outputs changed or are gone since
+        if earlier.output:
+            source = self.store.folder(earlier_run.id) / earlier.output
+            target = self.store.folder(run.id) / earlier.output
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+            target.chmod(0o444)
+            record.output = earlier.output
+        record.status = "skipped"
+        record.reused_from = earlier_run.id
+        record.lineage = earlier.lineage
+        record.started_at = record.finished_at = now()
+        self.emit(run, record, f"reused from run {earlier_run.id}")
+        return True

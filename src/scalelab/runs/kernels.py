@@ -1,0 +1,181 @@
+"""Kernels started ahead of use. Each serves one notebook run and is then shut down.
+
+Starting a kernel and waiting for it costs far more than running a short notebook, so the pool
+keeps a few ready per kernel name, forked from a fork server where the kernelspec allows, and
+starts a replacement as soon as one is taken. Runs never share a kernel, so never share state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import queue
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from jupyter_client.asynchronous.client import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
+
+from .forkserver import ForkServer, use_fork_server
+
+
+@dataclass
+class ReadyKernel:
+    """A started kernel with a connected client whose channels are known to deliver."""
+
+    name: str
+    manager: AsyncKernelManager
+    client: AsyncKernelClient
+
+    async def run_silently(self, code: str, timeout: float = 30) -> None:
+        """Run set-up code that leaves nothing in the user's namespace or history."""
+        msg_id = self.client.execute(code, silent=True, store_history=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            reply = await self.client.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+            if reply["parent_header"].get("msg_id") == msg_id:
+                if reply["content"]["status"] != "ok":
+                    raise RuntimeError(f"kernel set-up failed: {reply['content'].get('evalue')}")
+                return
+
+    async def prepare(self, cwd: str, env: dict[str, str]) -> None:
+        """Move the kernel into the run's working folder and environment."""
+        code = (
+            f"__import__('os').chdir({cwd!r});"
+            f"__import__('os').environ.update(__import__('json').loads({json.dumps(env)!r}))"
+        )
+        await self.run_silently(code)
+
+    async def shutdown(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.stop_channels()
+        with contextlib.suppress(Exception):
+            await self.manager.shutdown_kernel(now=True)
+
+    def discard(self) -> asyncio.Task[None]:
+        """Shut down in the background: the next run need not wait for this one's kernel."""
+        task = asyncio.ensure_future(self.shutdown())
+        _discarding.add(task)
+        task.add_done_callback(_discarding.discard)
+        return task
+
+
+_discarding: set[asyncio.Task[None]] = set()
+
+
+async def finish_discards() -> None:
+    await asyncio.gather(*list(_discarding), return_exceptions=True)
+
+
+async def _wait_until_ready(client: AsyncKernelClient, timeout: float) -> None:
+    """Ready once a kernel_info request has answered on shell *and* been seen on IOPub.
+
+    Seeing it on IOPub proves the subscription is live, so no output of the first cell is lost;
+    this avoids the fixed wait that jupyter_client's wait_for_ready spends draining IOPub.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg_id = client.kernel_info()
+        while True:
+            left = max(0.05, deadline - time.monotonic())
+            reply = await client.get_shell_msg(timeout=left)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        with contextlib.suppress(queue.Empty):
+            until = time.monotonic() + 0.1
+            while time.monotonic() < until:
+                msg = await client.get_iopub_msg(timeout=0.1)
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    return
+    raise TimeoutError(f"kernel not ready after {timeout:.0f}s")
+
+
+async def start_kernel(
+    name: str, fork_server: ForkServer | None, timeout: float = 60
+) -> ReadyKernel:
+    manager = AsyncKernelManager(kernel_name=name)
+    if fork_server is not None:
+        use_fork_server(manager.kernel_spec, fork_server)
+    await manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    kernel = ReadyKernel(name, manager, client)
+    try:
+        await _wait_until_ready(client, timeout)
+    except BaseException:
+        await kernel.shutdown()
+        raise
+    return kernel
+
+
+class KernelPool:
+    """Up to `size` ready kernels per kernel name, refilled in the background."""
+
+    def __init__(self, size: int = 2, fork: bool = True, preload: tuple[str, ...] = ()) -> None:
+        self.size = size
+        self.fork = fork
+        self.preload = preload
+        self._server: ForkServer | None = None
+        self._ready: dict[str, asyncio.Queue[ReadyKernel]] = {}
+        self._starting: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._closed = False
+
+    def _fork_server(self) -> ForkServer | None:
+        if self.fork and self._server is None:
+            self._server = ForkServer(self.preload)
+        return self._server
+
+    def _refill(self, name: str) -> None:
+        waiting = self._ready.setdefault(name, asyncio.Queue())
+        while not self._closed and waiting.qsize() + self._starting.get(name, 0) < self.size:
+            self._starting[name] = self._starting.get(name, 0) + 1
+            task = asyncio.ensure_future(self._start_one(name))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _start_one(self, name: str) -> None:
+        try:
+            kernel = await start_kernel(name, self._fork_server())
+        except Exception:
+            kernel = None
+        finally:
+            self._starting[name] -= 1
+        if kernel is None:
+            return
+        if self._closed:
+            await kernel.shutdown()
+        else:
+            await self._ready[name].put(kernel)
+
+    async def take(self, name: str, timeout: float = 120) -> ReadyKernel:
+        """A ready kernel of kernelspec `name`, now the caller's to shut down."""
+        self._refill(name)
+        try:
+            kernel = await asyncio.wait_for(self._ready[name].get(), timeout)
+        except TimeoutError:
+            raise TimeoutError(f"no {name!r} kernel could be started in {timeout:.0f}s") from None
+        self._refill(name)
+        if not await kernel.manager.is_alive():
+            await kernel.shutdown()
+            return await self.take(name, timeout)
+        return kernel
+
+    def warm(self, name: str) -> None:
+        """Start filling the pool for `name` now, before the first run asks."""
+        self._refill(name)
+
+    async def close(self) -> None:
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for waiting in self._ready.values():
+            while not waiting.empty():
+                await waiting.get_nowait().shutdown()
+        await finish_discards()
+        if self._server is not None:
+            self._server.stop()
+            self._server = None

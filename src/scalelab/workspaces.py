@@ -32,6 +32,17 @@ def check_slug(slug: str) -> str:
 Template = Callable[[Path], None]
 
 
+# What running the example in place leaves behind: not part of the template.
+EXAMPLE_LEFT_OUT = (
+    ".ipynb_checkpoints",
+    "__pycache__",
+    ".scalelab-runs",
+    "data",
+    "models",
+    "reports",
+)
+
+
 def example_notebooks_dir() -> Path:
     """notebooks/ of the source checkout: the example project."""
     return Path(__file__).resolve().parents[2] / "notebooks"
@@ -51,7 +62,7 @@ def _example(folder: Path) -> None:
         source,
         folder,
         dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"),
+        ignore=shutil.ignore_patterns(*EXAMPLE_LEFT_OUT),
     )
 
 

@@ -85,7 +85,7 @@ def test_example_template_copies_the_example_project(hub: Hub, callers: dict[str
     assert r.status_code == 201, r.text
     copied = {p.name for p in (hub.data_root / "workspaces" / slug).iterdir()}
     source = {p.name for p in (Path(__file__).parents[2] / "notebooks").iterdir()}
-    assert copied == source - {".ipynb_checkpoints"}
+    assert copied == source - {".ipynb_checkpoints", "data", "models", "reports", ".scalelab-runs"}
 
 
 def test_group_members_get_the_group_role(hub: Hub, callers: dict[str, Caller]) -> None:

@@ -78,6 +78,7 @@ c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
     "SCALELAB_SERVICE_URL": s.service_url,
     "SCALELAB_WORKSPACES": str(s.workspaces_dir),
+    "SCALELAB_RUNS": str(s.runs_dir),
 }
 # Project workspaces appear in each member's file browser as projects/<slug>/.
 c.Spawner.args = [

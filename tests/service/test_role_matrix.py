@@ -5,6 +5,7 @@ A new endpoint fails `test_the_table_covers_every_endpoint` until it is added he
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ import pytest
 from scalelab.roles import includes
 from scalelab.service.openapi import build_openapi
 from scalelab.service.routes import API_ROUTES
+from tests.hubctl import Hub
+from tests.runs.conftest import write_notebook
 from tests.service.conftest import EXTRA, OUTSIDER, ROLE_USERS, Caller, new_slug
 
 pytestmark = pytest.mark.hub
@@ -34,16 +37,49 @@ WHO_MAY: dict[tuple[str, str], str] = {
     ("put", "/api/projects/{slug}/members/{kind}/{name}"): "owner",
     ("delete", "/api/projects/{slug}/members/{kind}/{name}"): "owner",
     ("get", "/api/projects/{slug}/audit"): "owner",
+    ("get", "/api/projects/{slug}/parameters"): "viewer",
+    ("get", "/api/projects/{slug}/runs"): "viewer",
+    ("post", "/api/projects/{slug}/runs"): "runner",
+    ("get", "/api/projects/{slug}/runs/{run_id}"): "viewer",
+    ("post", "/api/projects/{slug}/runs/{run_id}/cancel"): "runner",
+    ("get", "/api/projects/{slug}/runs/{run_id}/diff"): "viewer",
+}
+# Statuses that show the caller got past authorization, where not 200.
+OK_STATUS = {
+    ("post", "/api/projects"): 201,
+    ("post", "/api/projects/{slug}/runs"): 201,
+    ("delete", "/api/projects/{slug}/members/{kind}/{name}"): 204,
+    ("post", "/api/projects/{slug}/runs/{run_id}/cancel"): 409,  # the run has finished
 }
 
 CALLERS = ["anonymous", OUTSIDER, *ROLE_USERS.values(), "admin"]
 
 
-def request_for(method: str, path: str, slug: str) -> tuple[str, dict[str, Any]]:
+def finished_run(callers: dict[str, Caller], hub: Hub, slug: str) -> str:
+    write_notebook(hub.data_root / "workspaces" / slug / "nb.ipynb", "n = 1", "print(n)")
+    owner = callers[ROLE_USERS["owner"]]
+    run_id = owner("POST", f"api/projects/{slug}/runs", json={"target": "nb.ipynb"}).json()["id"]
+    deadline = time.monotonic() + 60
+    while owner("GET", f"api/projects/{slug}/runs/{run_id}").json()["status"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    return str(run_id)
+
+
+def request_for(method: str, path: str, slug: str, run_id: str) -> tuple[str, dict[str, Any]]:
     """A valid request for the operation: a caller allowed to make it must succeed."""
-    url = path.format(slug=slug, kind="user", name=EXTRA)
+    url = path.format(slug=slug, kind="user", name=EXTRA, run_id=run_id)
     kwargs: dict[str, Any] = {}
-    if (method, path) == ("post", "/api/projects"):
+    if path.endswith("/parameters"):
+        url += "?path=nb.ipynb"
+    elif path.endswith("/diff"):
+        url += f"?other={run_id}&step=nb"
+    elif path.endswith("/runs") and method == "post":
+        kwargs["json"] = {"target": "nb.ipynb"}
+    elif (method, path) == ("post", "/api/projects"):
         kwargs["json"] = {"slug": new_slug("m")}
     elif method == "patch":
         kwargs["json"] = {"title": "Renamed"}
@@ -81,7 +117,7 @@ def test_the_table_covers_every_endpoint() -> None:
 @pytest.mark.parametrize("caller", CALLERS)
 @pytest.mark.parametrize(("method", "path"), list(WHO_MAY))
 def test_role_matrix(
-    callers: dict[str, Caller], project: str, method: str, path: str, caller: str
+    hub: Hub, callers: dict[str, Caller], project: str, method: str, path: str, caller: str
 ) -> None:
     if path.endswith("/restore"):
         assert (
@@ -90,9 +126,11 @@ def test_role_matrix(
             ).status_code
             == 200
         )
-    url, kwargs = request_for(method, path, project)
-    ok = {"post /api/projects": 201, "delete /api/projects/{slug}/members/{kind}/{name}": 204}
-    expected = expected_status(WHO_MAY[(method, path)], caller, ok.get(f"{method} {path}", 200))
+    needs_run = "/runs" in path or path.endswith("/parameters")
+    run_id = finished_run(callers, hub, project) if needs_run else "none"
+    url, kwargs = request_for(method, path, project, run_id)
+    ok = OK_STATUS.get((method, path), 200)
+    expected = expected_status(WHO_MAY[(method, path)], caller, ok)
     r = callers[caller](method.upper(), url, **kwargs)
     assert r.status_code == expected, f"{caller} {method.upper()} {url}: {r.text}"
     if expected in (403, 404):

@@ -46,6 +46,10 @@ class HubSettings:
         return Path(self.data_root) / "workspaces"
 
     @property
+    def runs_dir(self) -> Path:
+        return Path(self.data_root) / "runs"
+
+    @property
     def users_dir(self) -> Path:
         return Path(self.data_root) / "users"
 

@@ -50,13 +50,21 @@ class Executor(LoggingConfigurable):
 
     name = "base"
 
-    def __init__(self, store: RunStore, listener: Listener | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, store: RunStore | None = None, listener: Listener | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.store = store
         self.listener = listener
+        self._stores: dict[str, RunStore] = {}
+
+    def store_of(self, run: RunRecord) -> RunStore:
+        store = self._stores.get(run.id) or self.store
+        assert store is not None, "no run store given"
+        return store
 
     def emit(self, run: RunRecord, step: StepRecord | None, message: str) -> None:
-        self.store.save(run)
+        self.store_of(run).save(run)
         if self.listener:
             self.listener(run, step, message)
 
@@ -73,7 +81,16 @@ class Executor(LoggingConfigurable):
     async def on_complete(self, run: RunRecord) -> None:
         self.emit(run, None, "succeeded")
 
-    async def process(self, run: RunRecord, plan: Plan) -> RunRecord:
+    async def process(self, run: RunRecord, plan: Plan, store: RunStore | None = None) -> RunRecord:
+        """Run `plan`, keeping `run` (in `store`, or the executor's own) up to date throughout."""
+        if store is not None:
+            self._stores[run.id] = store
+        try:
+            return await self._process(run, plan)
+        finally:
+            self._stores.pop(run.id, None)
+
+    async def _process(self, run: RunRecord, plan: Plan) -> RunRecord:
         await self.before(run)
         try:
             await self.execute(run, plan)
@@ -134,7 +151,9 @@ class LocalExecutor(Executor):
         config=True
     )
 
-    def __init__(self, store: RunStore, listener: Listener | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, store: RunStore | None = None, listener: Listener | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(store, listener, **kwargs)
         self.pool = KernelPool(size=max(1, self.pool_size), fork=self.fork)
         self._slots = asyncio.Semaphore(self.max_parallel)
@@ -165,7 +184,7 @@ class LocalExecutor(Executor):
                 for s in runnable
                 if run.step(s.name).status != "succeeded" and run.step(s.name).reused_from is None
             }
-            self.store.save(run)
+            self.store_of(run).save(run)
 
     async def _run_step(self, run: RunRecord, plan: Plan, step: PlannedStep) -> None:
         record = run.step(step.name)
@@ -175,20 +194,22 @@ class LocalExecutor(Executor):
         upstream = [run.step(n).cache_key or "" for n in step.needs]
         record.cache_key = cache_key(notebook_sha, step.parameters, inputs, step.kernel, upstream)
         record.lineage = Lineage(notebook=notebook_sha, inputs=inputs)
-        if not self.fresh and self._reuse(run, record, workdir, step):
+        fresh = self.fresh if plan.fresh is None else plan.fresh
+        if not fresh and self._reuse(run, record, workdir, step):
             return
-        output = self.store.folder(run.id) / f"{step.name}.ipynb"
+        retries = self.retries if plan.retries is None else plan.retries
+        output = self.store_of(run).folder(run.id) / f"{step.name}.ipynb"
         record.output = output.name
         async with self._slots:
-            for attempt in range(1, self.retries + 2):
+            for attempt in range(1, retries + 2):
                 record.attempts = attempt
                 record.status, record.started_at = "running", now()
                 self.emit(run, record, f"running (attempt {attempt})" if attempt > 1 else "running")
-                outcome = await self._attempt(step, workdir, output, run, record)
+                outcome = await self._attempt(step, plan, output, run)
                 record.status = outcome.status  # type: ignore[assignment]
                 record.error, record.failed_cell = outcome.error, outcome.failed_cell
                 record.finished_at = now()
-                if outcome.status != "failed" or attempt > self.retries:
+                if outcome.status != "failed" or attempt > retries:
                     break
                 delay = min(self.retry_backoff_max, self.retry_backoff * 2 ** (attempt - 1))
                 self.emit(run, record, f"failed ({outcome.error}); retrying in {delay:g}s")
@@ -199,36 +220,39 @@ class LocalExecutor(Executor):
         )
 
     async def _attempt(
-        self, step: PlannedStep, workdir: Path, output: Path, run: RunRecord, record: StepRecord
+        self, step: PlannedStep, plan: Plan, output: Path, run: RunRecord
     ) -> StepOutcome:
+        workdir = plan.workdir
         nb = await asyncio.get_running_loop().run_in_executor(
             None, prepare_notebook, workdir / step.notebook, step.parameters
         )
         kernel = await self.pool.take(step.kernel)
+        timeout = self.step_timeout if plan.step_timeout is None else plan.step_timeout
         try:
             await kernel.prepare(
                 str(workdir), {"SCALELAB_RUN_ID": run.id, "SCALELAB_STEP": step.name}
             )
             execution = execute_notebook(nb, output, kernel, cell_timeout=step.cell_timeout)
-            if self.step_timeout:
+            if timeout:
                 try:
-                    return await asyncio.wait_for(execution, self.step_timeout)
+                    return await asyncio.wait_for(execution, timeout)
                 except TimeoutError:
-                    return StepOutcome("failed", f"step ran longer than {self.step_timeout:g}s")
+                    return StepOutcome("failed", f"step ran longer than {timeout:g}s")
             return await execution
         finally:
             kernel.discard()  # killed, whatever happened: one kernel, one run
 
     def _reuse(self, run: RunRecord, record: StepRecord, workdir: Path, step: PlannedStep) -> bool:
-        found = self.store.find_reusable(record.cache_key or "")
+        store = self.store_of(run)
+        found = store.find_reusable(record.cache_key or "")
         if found is None:
             return False
         earlier_run, earlier = found
         if earlier.lineage is None or hash_files(workdir, step.outputs) != earlier.lineage.outputs:
             return False  # its outputs changed or are gone since
         if earlier.output:
-            source = self.store.folder(earlier_run.id) / earlier.output
-            target = self.store.folder(run.id) / earlier.output
+            source = store.folder(earlier_run.id) / earlier.output
+            target = store.folder(run.id) / earlier.output
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
             target.chmod(0o444)

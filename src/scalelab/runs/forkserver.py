@@ -40,7 +40,14 @@ def _run_kernel(request: dict[str, Any]) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     os.chdir(request["cwd"])
-    sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
+    # The kernel exits when its parent (this fork server) goes away: no orphaned kernels.
+    # Given on the command line: ipykernel read $JPY_PARENT_PID when the server imported it.
+    sys.argv = [
+        "ipykernel_launcher",
+        "-f",
+        request["connection_file"],
+        f"--IPKernelApp.parent_handle={os.getppid()}",
+    ]
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # a kernel speaks over its sockets; stray prints go nowhere
         os.dup2(devnull, fd)
@@ -61,9 +68,17 @@ def serve(path: str, preload: list[str]) -> None:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path)
     server.listen(64)
+    server.settimeout(1.0)
+    owner = os.getppid()
     print("ready", flush=True)
     while True:
-        conn, _ = server.accept()
+        try:
+            conn, _ = server.accept()
+        except TimeoutError:
+            if os.getppid() != owner:  # whoever started us is gone (even by SIGKILL): so are we
+                sys.exit(0)
+            continue
+        conn.settimeout(None)
         with conn, conn.makefile("rw") as stream:
             request = json.loads(stream.readline())
             pid = os.fork()

@@ -33,6 +33,10 @@ class Plan:
     steps: list[PlannedStep]
     waves: list[list[str]]
     kernel: str
+    # Per-run choices; None leaves the executor's own setting.
+    fresh: bool | None = None
+    retries: int | None = None
+    step_timeout: float | None = None
 
 
 def _pipeline_parameter(name: str, default: Any) -> Parameter:

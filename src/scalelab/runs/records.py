@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -102,9 +103,17 @@ class RunFolder:
         return found
 
     def find_reusable(self, cache_key: str) -> tuple[RunRecord, StepRecord] | None:
-        """The newest successful step with this cache key (the caller checks its outputs)."""
-        for record in sorted(self.all(), key=lambda r: r.created_at, reverse=True):
-            for step in record.steps:
-                if step.cache_key == cache_key and step.status == "succeeded":
-                    return record, step
-        return None
+        return newest_reusable(
+            sorted(self.all(), key=lambda r: r.created_at, reverse=True), cache_key
+        )
+
+
+def newest_reusable(
+    newest_first: Iterable[RunRecord], cache_key: str
+) -> tuple[RunRecord, StepRecord] | None:
+    """The newest successful step with this cache key (the caller checks its outputs)."""
+    for record in newest_first:
+        for step in record.steps:
+            if step.cache_key == cache_key and step.status == "succeeded":
+                return record, step
+    return None

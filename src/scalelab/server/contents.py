@@ -25,6 +25,7 @@ from ..roles import includes
 from .forward import ScaleLabServerConfig
 
 PROJECTS = "projects"
+RUNS = "runs"  # read-only: output notebooks of runs, kept by the service
 
 
 class ProjectContentsManager(AsyncLargeFileManager):
@@ -37,6 +38,14 @@ class ProjectContentsManager(AsyncLargeFileManager):
     @default("workspaces_root")
     def _default_workspaces_root(self) -> str:
         return os.environ.get("SCALELAB_WORKSPACES", "")
+
+    runs_root = Unicode(
+        help="Folder holding every project's run outputs; $SCALELAB_RUNS from the hub."
+    ).tag(config=True)
+
+    @default("runs_root")
+    def _default_runs_root(self) -> str:
+        return os.environ.get("SCALELAB_RUNS", "")
 
     projects_refresh_seconds = Float(
         3.0, help="How long the list of my projects is trusted before asking the service again."
@@ -59,7 +68,7 @@ class ProjectContentsManager(AsyncLargeFileManager):
             return
         age = time.monotonic() - self._fetched
         parts = path.strip("/").split("/")
-        unknown = len(parts) > 1 and parts[0] == PROJECTS and parts[1] not in self._projects
+        unknown = len(parts) > 1 and parts[0] in (PROJECTS, RUNS) and parts[1] not in self._projects
         # A project just created or shared is asked for at once, but at most twice a second.
         if age < self.projects_refresh_seconds and not (unknown and age > 0.5):
             return
@@ -78,37 +87,47 @@ class ProjectContentsManager(AsyncLargeFileManager):
         self._link_workspaces()
 
     def _link_workspaces(self) -> None:
-        """`~/projects/<slug>` links for my projects; links of projects I left are removed."""
-        folder = Path(self.root_dir) / PROJECTS
-        folder.mkdir(exist_ok=True)
-        root = Path(self.workspaces_root)
-        for entry in folder.iterdir():
-            ours = entry.is_symlink() and Path(os.readlink(entry)).parent == root
-            if ours and entry.name not in self._projects:
-                entry.unlink()
-        for slug in self._projects:
-            link = folder / slug
-            if not link.is_symlink() and not link.exists():
-                link.symlink_to(root / slug, target_is_directory=True)
+        """`~/projects/<slug>` (and `~/runs/<slug>`, the run outputs) for my projects; links
+        of projects I left are removed."""
+        pairs = [(PROJECTS, self.workspaces_root)]
+        if self.runs_root:
+            pairs.append((RUNS, self.runs_root))
+        for name, target in pairs:
+            folder = Path(self.root_dir) / name
+            folder.mkdir(exist_ok=True)
+            root = Path(target)
+            for entry in folder.iterdir():
+                ours = entry.is_symlink() and Path(os.readlink(entry)).parent == root
+                if ours and entry.name not in self._projects:
+                    entry.unlink()
+            for slug in self._projects:
+                link = folder / slug
+                if not link.is_symlink() and not link.exists() and (root / slug).is_dir():
+                    link.symlink_to(root / slug, target_is_directory=True)
 
     def _project_path(self, path: str) -> tuple[dict[str, Any], str] | None:
         """(project, path inside it) when `path` is in a project workspace, else None."""
         normal = posixpath.normpath("/" + path.strip("/")).lstrip("/")
         parts = normal.split("/", 2)
-        if not self._enabled or len(parts) < 2 or parts[0] != PROJECTS:
+        if not self._enabled or len(parts) < 2 or parts[0] not in (PROJECTS, RUNS):
             return None
         project = self._projects.get(parts[1])
         if project is None:
             raise web.HTTPError(404, f"no project named {parts[1]!r}")
+        if parts[0] == RUNS:
+            project = {**project, "run_outputs": True}
         inside = parts[2] if len(parts) == 3 else ""
+        root = self.workspaces_root if parts[0] == PROJECTS else self.runs_root
         try:
-            resolve_inside(Path(self.workspaces_root) / parts[1], inside)
+            resolve_inside(Path(root) / parts[1], inside)
         except PathOutsideRoot as exc:
             raise web.HTTPError(403, str(exc)) from None
         return project, inside
 
     def _may_write(self, project: dict[str, Any]) -> str | None:
         """None if the caller may write into `project`, else why not."""
+        if project.get("run_outputs"):
+            return "run outputs are kept as they were written and cannot be changed"
         if project["archived"]:
             return f"project {project['slug']!r} is archived, so its files are read-only"
         if not includes(project["my_role"], "editor"):
@@ -120,8 +139,8 @@ class ProjectContentsManager(AsyncLargeFileManager):
 
     async def _check_write(self, path: str, action: str) -> None:
         await self._refresh(path)
-        if path.strip("/") == PROJECTS and self._enabled:
-            raise web.HTTPError(403, f"cannot {action} {PROJECTS}/: ScaleLab manages it")
+        if path.strip("/") in (PROJECTS, RUNS) and self._enabled:
+            raise web.HTTPError(403, f"cannot {action} {path.strip('/')}/: ScaleLab manages it")
         found = self._project_path(path)
         if found is not None:
             project, inside = found

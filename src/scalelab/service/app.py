@@ -23,6 +23,7 @@ from ..workspaces import Workspaces
 from .directory import HubDirectory
 from .handlers import NotFoundHandler, OAuthCallbackHandler
 from .routes import API_ROUTES
+from .runs import RunManager
 
 CONFIG_ENV = "SCALELAB_CONFIG_JSON"
 
@@ -145,6 +146,7 @@ class ScaleLab(Application):
             Path(self.data_root) / "workspaces", Path(self.data_root) / "trash"
         )
         self.workspace_access = self.workspace_access_class(parent=self)
+        self.runs = RunManager(self)
         self.api_routes = API_ROUTES
 
     def _init_logging(self) -> None:
@@ -196,6 +198,9 @@ class ScaleLab(Application):
             self.store.backend,
         )
         loop = ioloop.IOLoop.current()
+        interrupted = self.runs.recover()
+        if interrupted:
+            self.log.warning("Closed %d run(s) left unfinished by the last stop", interrupted)
 
         def stop(signum: int, _frame: Any) -> None:
             self.log.info("Stopping on signal %d", signum)
@@ -207,6 +212,8 @@ class ScaleLab(Application):
             loop.start()
         finally:
             server.stop()
+            # Runs still going are cancelled: their kernels die and their records say so.
+            loop.asyncio_loop.run_until_complete(self.runs.close())
             self.store.dispose()
 
 

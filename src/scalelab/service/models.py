@@ -126,3 +126,73 @@ class AuditEvent(BaseModel):
 
 class AuditList(BaseModel):
     events: list[AuditEvent]
+
+
+class ParameterModel(BaseModel):
+    name: str
+    type: str = Field(description="int, float, str, bool, list, dict, or None for any")
+    default: str = Field(description="the default, as written in the notebook")
+    help: str
+
+
+class ParametersModel(BaseModel):
+    path: str
+    kind: Literal["notebook", "pipeline"]
+    parameters: list[ParameterModel]
+    steps: list[str] = Field(default_factory=list, description="a pipeline's steps, in order")
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field(description="notebook or pipeline.yaml, relative to the workspace")
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    fresh: bool = Field(default=False, description="run every step, reusing nothing")
+    timeout: float | None = Field(default=None, gt=0, description="seconds per step")
+    retries: int = Field(default=0, ge=0, le=5)
+
+
+class StepModel(BaseModel):
+    name: str
+    notebook: str
+    status: str
+    parameters: dict[str, Any]
+    kernel: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    attempts: int
+    error: str | None
+    failed_cell: int | None
+    reused_from: str | None
+    output: str | None = Field(description="output notebook in the lab: runs/<slug>/<id>/...")
+    lineage: dict[str, Any] | None
+
+
+class RunModel(BaseModel):
+    id: str
+    project: str
+    kind: Literal["notebook", "pipeline"]
+    target: str
+    status: str = Field(description="queued, running, succeeded, failed or cancelled")
+    trigger: str
+    triggered_by: str
+    parameters: dict[str, Any]
+    executor: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+    environment: dict[str, Any]
+    steps: list[StepModel]
+
+
+class RunList(BaseModel):
+    runs: list[RunModel]
+
+
+class NotebookDiff(BaseModel):
+    base: str = Field(description="run id of the older run")
+    remote: str = Field(description="run id of the newer run")
+    step: str
+    base_notebook: dict[str, Any]
+    diff: list[dict[str, Any]] = Field(description="nbdime's diff of the two output notebooks")

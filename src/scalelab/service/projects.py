@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import ClassVar
 
 from sqlalchemy.orm import Session
@@ -72,6 +73,7 @@ class ProjectsHandler(BaseHandler):
                 raise Conflict(f"a project named {slug!r} exists already")
         # Files first, then the row: a failed insert removes the folder, so neither half remains.
         self.app.workspaces.create(slug, body.template)
+        (self.app.runs.outputs / slug).mkdir(parents=True, exist_ok=True)
         try:
             with self.app.store.session() as session:
                 project = repo.create_project(session, slug, body.title or slug, self.identity.name)
@@ -167,6 +169,7 @@ class ProjectHandler(ProjectScoped):
         repo.delete_project(self.db, self.project, self.identity.name, relative)
         self.commit()
         self.app.workspaces.remove(slug)
+        shutil.rmtree(self.app.runs.outputs / slug, ignore_errors=True)
         await self.app.workspace_access.forget(slug)
         self.write_model(DeletedProject(slug=slug, archive=relative))
 

@@ -18,8 +18,16 @@ from .projects import (
     ProjectRestoreHandler,
     ProjectsHandler,
 )
+from .runs import (
+    ParametersHandler,
+    RunCancelHandler,
+    RunDiffHandler,
+    RunHandler,
+    RunsHandler,
+)
 
 SLUG = r"(?P<slug>[^/]+)"
+RUN = r"(?P<run_id>[A-Za-z0-9-]+)"
 
 API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (r"api/health", HealthHandler),
@@ -33,4 +41,9 @@ API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (rf"api/projects/{SLUG}/members", MembersHandler),
     (rf"api/projects/{SLUG}/members/(?P<kind>user|group)/(?P<name>[^/]+)", MemberHandler),
     (rf"api/projects/{SLUG}/audit", AuditHandler),
+    (rf"api/projects/{SLUG}/parameters", ParametersHandler),
+    (rf"api/projects/{SLUG}/runs", RunsHandler),
+    (rf"api/projects/{SLUG}/runs/{RUN}", RunHandler),
+    (rf"api/projects/{SLUG}/runs/{RUN}/cancel", RunCancelHandler),
+    (rf"api/projects/{SLUG}/runs/{RUN}/diff", RunDiffHandler),
 ]

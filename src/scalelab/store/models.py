@@ -122,3 +122,23 @@ class AuditRecord(Base):
     project: Mapped[str] = mapped_column(String(40), nullable=False)
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+
+
+class RunRow(Base):
+    """One run of a notebook or pipeline in a project. `record` is the full run record."""
+
+    __tablename__ = "runs"
+    __table_args__ = (Index("ix_runs_project_created", "project_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    target: Mapped[str] = mapped_column(String(1024), nullable=False)
+    trigger: Mapped[str] = mapped_column(String(16), nullable=False)
+    triggered_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)

@@ -1,0 +1,267 @@
+"""Runs of a project's notebooks and pipelines, executed by the service, not a user's server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..paths import PathOutsideRoot, resolve_inside
+from ..runs.executor import LocalExecutor, new_record
+from ..runs.plan import make_plan
+from ..runs.records import FINAL, RunRecord
+from ..store.runs import ProjectRuns, close_interrupted
+from .models import (
+    NotebookDiff,
+    ParameterModel,
+    ParametersModel,
+    RunCreate,
+    RunList,
+    RunModel,
+    StepModel,
+)
+from .openapi import Operation
+from .projects import ProjectScoped
+
+if TYPE_CHECKING:
+    from .app import ScaleLab
+
+TAGS = ("runs",)
+
+
+class RunManager:
+    """The service's executor, and the runs it is working on."""
+
+    def __init__(self, app: ScaleLab) -> None:
+        self.app = app
+        self.executor = LocalExecutor(parent=app)
+        self.tasks: dict[str, asyncio.Task[RunRecord]] = {}
+        self.outputs = Path(app.data_root) / "runs"
+
+    def runs_of(self, project_id: int, slug: str) -> ProjectRuns:
+        return ProjectRuns(self.app.store, project_id, self.outputs / slug)
+
+    def recover(self) -> int:
+        """At start: runs a stopped service left unfinished are closed as failed."""
+        return close_interrupted(self.app.store)
+
+    def submit(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> None:
+        runs.save(record)
+        task = asyncio.ensure_future(self.executor.process(record, plan, runs))
+        self.tasks[record.id] = task
+        task.add_done_callback(lambda _t, rid=record.id: self.tasks.pop(rid, None))
+
+    async def cancel(self, run_id: str) -> None:
+        task = self.tasks.get(run_id)
+        if task is None:
+            return
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(asyncio.shield(task), 15)
+
+    async def close(self) -> None:
+        for task in list(self.tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+        await self.executor.close()
+
+
+def run_model(record: RunRecord, slug: str) -> RunModel:
+    steps = [
+        StepModel(
+            name=s.name,
+            notebook=s.notebook,
+            status=s.status,
+            parameters=s.parameters,
+            kernel=s.kernel,
+            started_at=s.started_at,
+            finished_at=s.finished_at,
+            attempts=s.attempts,
+            error=s.error,
+            failed_cell=s.failed_cell,
+            reused_from=s.reused_from,
+            output=f"runs/{slug}/{record.id}/{s.output}" if s.output else None,
+            lineage=s.lineage.model_dump() if s.lineage else None,
+        )
+        for s in record.steps
+    ]
+    return RunModel(
+        id=record.id,
+        project=slug,
+        kind=record.kind,
+        target=record.target,
+        status=record.status,
+        trigger=record.trigger,
+        triggered_by=record.triggered_by,
+        parameters=record.parameters,
+        executor=record.executor,
+        created_at=record.created_at,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        error=record.error,
+        environment=record.environment,
+        steps=steps,
+    )
+
+
+class RunScoped(ProjectScoped):
+    @property
+    def runs(self) -> ProjectRuns:
+        return self.app.runs.runs_of(self.project.id, self.slug)
+
+    def workspace_path(self, relative: str) -> Path:
+        try:
+            return resolve_inside(self.app.workspaces.path(self.slug), relative)
+        except PathOutsideRoot as exc:
+            raise InvalidInput(str(exc)) from None
+
+    def load_run(self, run_id: str) -> RunRecord:
+        record = self.runs.get(run_id)
+        if record is None:
+            raise NotFound(f"no run {run_id!r} in project {self.slug!r}")
+        return record
+
+
+class ParametersHandler(RunScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation(
+            "Parameters of a notebook or pipeline, for a run form",
+            ParametersModel,
+            role="viewer",
+            tags=TAGS,
+            query=("path",),
+        ),
+    }
+
+    async def get(self, slug: str) -> None:
+        relative = self.get_query_argument("path", "")
+        if not relative:
+            raise InvalidInput("give the notebook or pipeline as ?path=")
+        path = self.workspace_path(relative)
+        if not path.is_file():
+            raise InvalidInput(f"{relative!r} not found in project {slug!r}")
+        model = await asyncio.get_running_loop().run_in_executor(
+            None, describe_parameters, path, relative
+        )
+        self.write_model(model)
+
+
+def describe_parameters(path: Path, relative: str) -> ParametersModel:
+    from ..runs.parameters import inspect_parameters
+    from ..runs.pipeline import load_pipeline
+
+    if path.suffix == ".ipynb":
+        params = [
+            ParameterModel(name=p.name, type=p.type, default=p.default, help=p.help)
+            for p in inspect_parameters(path).values()
+        ]
+        return ParametersModel(path=relative, kind="notebook", parameters=params)
+    if path.suffix not in (".yaml", ".yml"):
+        raise InvalidInput(f"{relative!r} is neither a notebook nor a pipeline.yaml")
+    pipeline = load_pipeline(path)
+    params = [
+        ParameterModel(name=n, type=type(v).__name__, default=json.dumps(v), help="")
+        for n, v in pipeline.parameters.items()
+    ]
+    return ParametersModel(
+        path=relative, kind="pipeline", parameters=params, steps=[s.name for s in pipeline.steps]
+    )
+
+
+class RunsHandler(RunScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation("Runs of the project, newest first", RunList, role="viewer", tags=TAGS),
+        "post": Operation(
+            "Start a run of a notebook or pipeline",
+            RunModel,
+            body=RunCreate,
+            role="runner",
+            errors=(401, 403, 409),
+            tags=TAGS,
+            status=201,
+        ),
+    }
+
+    def get(self, slug: str) -> None:
+        self.write_model(RunList(runs=[run_model(r, slug) for r in self.runs.list()]))
+
+    async def post(self, slug: str) -> None:
+        body = self.parse_body(RunCreate)
+        self.refuse_if_archived()
+        workspace = self.app.workspaces.path(slug)
+        plan = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: make_plan(workspace, body.target, body.parameters)
+        )
+        plan.fresh, plan.retries, plan.step_timeout = body.fresh, body.retries, body.timeout
+        record = new_record(plan, trigger="user", triggered_by=self.identity.name)
+        self.app.runs.submit(self.runs, record, plan)
+        self.write_model(run_model(record, slug), status=201)
+
+
+class RunHandler(RunScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation("One run, with its steps and lineage", RunModel, role="viewer", tags=TAGS),
+    }
+
+    def get(self, slug: str, run_id: str) -> None:
+        self.write_model(run_model(self.load_run(run_id), slug))
+
+
+class RunCancelHandler(RunScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "post": Operation(
+            "Cancel a run: its kernels are killed",
+            RunModel,
+            role="runner",
+            errors=(401, 403, 409),
+            tags=TAGS,
+        ),
+    }
+
+    async def post(self, slug: str, run_id: str) -> None:
+        record = self.load_run(run_id)
+        if record.status in FINAL:
+            raise Conflict(f"run {run_id} has already {record.status}")
+        await self.app.runs.cancel(run_id)
+        self.write_model(run_model(self.load_run(run_id), slug))
+
+
+class RunDiffHandler(RunScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation(
+            "nbdime diff of a step's output notebook against another run's",
+            NotebookDiff,
+            role="viewer",
+            tags=TAGS,
+            query=("other", "step"),
+        ),
+    }
+
+    def get(self, slug: str, run_id: str) -> None:
+        import nbdime
+        import nbformat
+
+        step_name = self.get_query_argument("step", "")
+        other_id = self.get_query_argument("other", "")
+        runs = [self.load_run(run_id), self.load_run(other_id)]
+        base, remote = sorted(runs, key=lambda r: r.created_at)
+        notebooks = []
+        for record in (base, remote):
+            step = next((s for s in record.steps if s.name == step_name), None)
+            if step is None or not step.output:
+                raise InvalidInput(f"run {record.id} has no output notebook for step {step_name!r}")
+            path = self.runs.folder(record.id) / step.output
+            notebooks.append(nbformat.read(path, as_version=4))
+        diff = nbdime.diff_notebooks(notebooks[0], notebooks[1])
+        self.write_model(
+            NotebookDiff(
+                base=base.id,
+                remote=remote.id,
+                step=step_name,
+                base_notebook=notebooks[0],
+                diff=diff,
+            )
+        )

@@ -1,0 +1,74 @@
+"""The service killed in the middle of a run: the hub restarts it, the record stays honest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.hubctl import running_hub
+from tests.runs.conftest import write_notebook
+
+pytestmark = pytest.mark.hub
+
+
+def service_pids(data_root: Path) -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            environ = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if b"scalelab.service" in cmdline and f"SCALELAB_DATA_ROOT={data_root}".encode() in environ:
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_killed_service_leaves_a_consistent_record(tmp_path: Path) -> None:
+    with running_hub(tmp_path) as hub:
+        headers = {"Authorization": f"token {hub.token_for('alice')}"}
+        api = hub.service_url + "api/projects"
+        assert requests.post(api, json={"slug": "restart"}, headers=headers, timeout=30).ok
+        folder = hub.data_root / "workspaces" / "restart"
+        write_notebook(
+            folder / "slow.ipynb",
+            "n = 1",
+            "import os, pathlib; pathlib.Path('pid').write_text(str(os.getpid()))",
+            "import time; time.sleep(300)",
+        )
+        run = requests.post(
+            f"{api}/restart/runs", json={"target": "slow.ipynb"}, headers=headers, timeout=30
+        ).json()
+        deadline = time.monotonic() + 60
+        while not (folder / "pid").exists():
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        kernel = int((folder / "pid").read_text())
+        [service] = service_pids(hub.data_root)
+        os.kill(service, signal.SIGKILL)
+
+        deadline = time.monotonic() + 90  # the hub notices, and starts the service again
+        while True:
+            try:
+                r = requests.get(f"{api}/restart/runs/{run['id']}", headers=headers, timeout=5)
+                if r.status_code == 200 and service_pids(hub.data_root) != [service]:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < deadline, hub.log()[-3000:]
+            time.sleep(0.5)
+        record = r.json()
+        assert record["status"] == "failed"
+        assert record["error"] == "the service stopped during this run"
+        assert record["steps"][0]["status"] == "failed"
+        deadline = time.monotonic() + 15  # the orphaned kernel notices its parent is gone
+        while Path(f"/proc/{kernel}").exists():
+            assert time.monotonic() < deadline, "kernel outlived the service"
+            time.sleep(0.2)

@@ -124,6 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--kernel", default="", help="kernelspec to use instead of the notebook's")
     run.add_argument("--parallel", type=int, default=2, help="steps at the same time")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
+    run.add_argument(
+        "--remote",
+        metavar="URL",
+        help="submit to a ScaleLab service instead (its /services/scalelab/ URL); "
+        "PATH is then relative to the project's workspace",
+    )
+    run.add_argument("--project", help="with --remote: the project's slug")
+    run.add_argument(
+        "--token", help="with --remote: a JupyterHub API token (default: $JUPYTERHUB_API_TOKEN)"
+    )
     run.set_defaults(func=cmd_run)
     return parser
 

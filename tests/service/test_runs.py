@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -169,3 +171,43 @@ def test_injected_strings_stay_values(
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert evil in printed
     assert not (folder / "pwned").exists()
+
+
+def test_scalelab_run_remote_submits_to_the_service(
+    hub: Hub, callers: dict[str, Caller], workspace: tuple[str, Path], tmp_path: Path
+) -> None:
+    slug, _ = workspace
+    token = callers[RUNNER].headers["Authorization"].split()[1]
+    cli = [
+        sys.executable,
+        "-m",
+        "scalelab.cli",
+        "run",
+        "--remote",
+        hub.service_url,
+        "--project",
+        slug,
+        "--token",
+        token,
+    ]
+    ok = subprocess.run(
+        [*cli, "square.ipynb", "-p", "n=5", "--junit", str(tmp_path / "j.xml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "succeeded: 1 step(s)" in ok.stdout
+    runs = callers[VIEWER]("GET", f"api/projects/{slug}/runs").json()["runs"]
+    assert runs[0]["parameters"] == {"n": 5}
+    assert (tmp_path / "j.xml").exists()
+    bad = subprocess.run(
+        [*cli, "square.ipynb", "-p", "n=five"], capture_output=True, text=True, timeout=120
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "scalelab run: parameter 'n' expects int, got 'five'"
+    viewer = callers[VIEWER].headers["Authorization"].split()[1]
+    refused = subprocess.run(
+        [*cli[:-1], viewer, "square.ipynb"], capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 2 and "needs the runner role" in refused.stderr

@@ -88,9 +88,10 @@ async def _execute(args: argparse.Namespace, store: RunFolder) -> RunRecord:
 
 
 def run_locally(args: argparse.Namespace) -> int:
-    if args.executor == "dask":
-        print("scalelab run: the dask executor is not available yet", file=sys.stderr)
-        return 2
+    if args.remote:
+        from .remote import run_remotely
+
+        return run_remotely(args)
     store = RunFolder(Path(args.runs_dir).resolve())
     try:
         run = asyncio.run(_execute(args, store))

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import InvalidInput
@@ -73,14 +74,21 @@ async def _execute(args: argparse.Namespace, store: RunFolder) -> RunRecord:
     plan = make_plan(workdir, str(target), given, from_text=True, kernel=args.kernel)
     trigger = "ci" if os.environ.get("CI") else "user"
     record = new_record(plan, trigger=trigger, triggered_by=os.environ.get("USER", ""))
-    executor = LocalExecutor(
-        store,
-        _progress(args.quiet),
-        max_parallel=args.parallel,
-        retries=args.retries,
-        step_timeout=args.timeout,
-        fresh=args.fresh,
-    )
+    options: dict[str, Any] = {
+        "max_parallel": args.parallel,
+        "retries": args.retries,
+        "step_timeout": args.timeout,
+        "fresh": args.fresh,
+    }
+    executor: LocalExecutor
+    if args.executor == "dask":
+        from .dask import DaskExecutor
+
+        executor = DaskExecutor(
+            store, _progress(args.quiet), scheduler_address=args.dask_scheduler or "", **options
+        )
+    else:
+        executor = LocalExecutor(store, _progress(args.quiet), **options)
     try:
         return await executor.process(record, plan)
     finally:

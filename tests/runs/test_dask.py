@@ -1,0 +1,98 @@
+"""The Dask executor against a real LocalCluster (worker processes, a scheduler over TCP)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scalelab.runs.dask import DaskExecutor
+from scalelab.runs.executor import new_record
+from scalelab.runs.plan import make_plan
+from scalelab.runs.records import RunFolder, RunRecord
+from tests.runs.conftest import outputs_text, write_notebook
+from tests.runs.test_engine import make_pipeline, output_of
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close()
+
+
+def run(workdir: Path, target: str, scheduler: str, **options) -> RunRecord:
+    async def go() -> RunRecord:
+        plan = make_plan(workdir, target, {})
+        executor = DaskExecutor(RunFolder(workdir / "runs"), scheduler_address=scheduler, **options)
+        try:
+            return await executor.process(new_record(plan), plan)
+        finally:
+            await executor.close()
+
+    return asyncio.run(go())
+
+
+def test_a_pipeline_runs_on_dask_workers(tmp_path: Path, scheduler: str) -> None:
+    make_pipeline(tmp_path)
+    record = run(tmp_path, "pipeline.yaml", scheduler)
+    assert record.status == "succeeded", record.error
+    assert record.executor == "dask"
+    assert "42" in outputs_text(output_of(tmp_path, record, "join"))
+    left, right = record.step("left"), record.step("right")
+    assert left.started_at < right.finished_at and right.started_at < left.finished_at
+
+
+def test_a_dask_step_timeout_kills_its_kernel(tmp_path: Path, scheduler: str) -> None:
+    write_notebook(
+        tmp_path / "nb.ipynb",
+        "n = 1",
+        "import os, pathlib; pathlib.Path('pid').write_text(str(os.getpid()))",
+        "import time; time.sleep(120)",
+    )
+    record = run(tmp_path, "nb.ipynb", scheduler, step_timeout=5)
+    assert record.steps[0].status == "failed" and "longer than 5s" in record.steps[0].error
+    pid = int((tmp_path / "pid").read_text())
+    for _ in range(100):
+        if not Path(f"/proc/{pid}").exists():
+            break
+        asyncio.run(asyncio.sleep(0.1))
+    assert not Path(f"/proc/{pid}").exists()
+
+
+def test_scalelab_run_with_the_dask_executor(tmp_path: Path, scheduler: str) -> None:
+    write_notebook(tmp_path / "nb.ipynb", "n = 1", "print(n * 3)")
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scalelab.cli",
+            "run",
+            "nb.ipynb",
+            "-p",
+            "n=5",
+            "--executor",
+            "dask",
+            "--dask-scheduler",
+            scheduler,
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ},
+    )
+    assert r.returncode == 0, r.stderr
+    out = next((tmp_path / ".scalelab-runs").glob("*/nb.ipynb")).read_text()
+    assert "15" in out

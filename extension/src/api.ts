@@ -112,6 +112,104 @@ export interface AuditList {
   events: AuditEvent[];
 }
 
+/** One parameter of a notebook or pipeline. */
+export interface ParameterModel {
+  name: string;
+  /** `int`, `float`, `str`, `bool`, `list`, `dict`, or `None` for any. */
+  type: string;
+  /** The default, as a Python literal as written (e.g. `'a'`, `0.5`, `True`). */
+  default: string;
+  help: string;
+}
+
+/** `GET api/projects/{slug}/parameters?path=...`. */
+export interface ParametersModel {
+  path: string;
+  kind: 'notebook' | 'pipeline';
+  parameters: ParameterModel[];
+  /** A pipeline's steps, in order. */
+  steps: string[];
+}
+
+/** Body of `POST api/projects/{slug}/runs`. */
+export interface RunCreate {
+  /** Notebook or pipeline.yaml, relative to the project workspace. */
+  target: string;
+  parameters?: Record<string, unknown>;
+  /** Run every step, reusing nothing. */
+  fresh?: boolean;
+  /** Seconds per step. */
+  timeout?: number | null;
+  retries?: number;
+}
+
+/** The status of a run or of one of its steps. */
+export type RunStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'skipped';
+
+/** One step of a run (a notebook run has one). */
+export interface StepModel {
+  name: string;
+  notebook: string;
+  status: RunStatus;
+  parameters: Record<string, unknown>;
+  kernel: string;
+  started_at: string | null;
+  finished_at: string | null;
+  attempts: number;
+  error: string | null;
+  failed_cell: number | null;
+  /** The run whose outputs were reused instead of running the step. */
+  reused_from: string | null;
+  /**
+   * The output notebook as a lab path, e.g. `runs/<slug>/<run id>/<step>.ipynb`
+   * (read-only; open it with the document manager).
+   */
+  output: string | null;
+  lineage: Record<string, unknown> | null;
+}
+
+/** A run of a notebook or pipeline. */
+export interface RunModel {
+  id: string;
+  project: string;
+  kind: 'notebook' | 'pipeline';
+  target: string;
+  status: RunStatus;
+  trigger: string;
+  triggered_by: string;
+  parameters: Record<string, unknown>;
+  executor: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  environment: Record<string, unknown>;
+  steps: StepModel[];
+}
+
+/** `GET api/projects/{slug}/runs` (newest first). */
+export interface RunList {
+  runs: RunModel[];
+}
+
+/** `GET api/projects/{slug}/runs/{id}/diff?other=...&step=...`. */
+export interface NotebookDiff {
+  /** Run id of the older run. */
+  base: string;
+  /** Run id of the newer run. */
+  remote: string;
+  step: string;
+  base_notebook: Record<string, unknown>;
+  /** nbdime's diff of the two output notebooks. */
+  diff: unknown[];
+}
+
 /** `GET`/`PUT api/me/preferences`. */
 export interface PreferencesModel {
   preferences: Record<string, unknown>;
@@ -177,6 +275,11 @@ function memberPath(slug: string, kind: MemberKind, name: string): string {
     `${projectPath(slug)}/members/` +
     `${encodeURIComponent(kind)}/${encodeURIComponent(name)}`
   );
+}
+
+/** `api/projects/{slug}/runs/{id}` with the segments encoded. */
+function runPath(slug: string, id: string): string {
+  return `${projectPath(slug)}/runs/${encodeURIComponent(id)}`;
 }
 
 /** A request with a JSON body. */
@@ -286,6 +389,52 @@ export class ScaleLabClient {
   /** The audit log of a project. */
   listAudit(slug: string): Promise<AuditList> {
     return this.request<AuditList>(`${projectPath(slug)}/audit`);
+  }
+
+  /** The parameters (and a pipeline's steps) of a notebook or pipeline.yaml. */
+  getParameters(slug: string, path: string): Promise<ParametersModel> {
+    return this.request<ParametersModel>(
+      `${projectPath(slug)}/parameters?path=${encodeURIComponent(path)}`
+    );
+  }
+
+  /** The runs of a project, newest first. */
+  listRuns(slug: string): Promise<RunList> {
+    return this.request<RunList>(`${projectPath(slug)}/runs`);
+  }
+
+  /** Start a run of a notebook or pipeline. */
+  startRun(slug: string, body: RunCreate): Promise<RunModel> {
+    return this.request<RunModel>(
+      `${projectPath(slug)}/runs`,
+      jsonInit('POST', body)
+    );
+  }
+
+  /** One run. */
+  getRun(slug: string, id: string): Promise<RunModel> {
+    return this.request<RunModel>(runPath(slug, id));
+  }
+
+  /** Cancel a queued or running run. */
+  cancelRun(slug: string, id: string): Promise<RunModel> {
+    return this.request<RunModel>(
+      `${runPath(slug, id)}/cancel`,
+      jsonInit('POST', {})
+    );
+  }
+
+  /** nbdime's diff of one step's output notebook between two runs. */
+  diffRuns(
+    slug: string,
+    id: string,
+    otherId: string,
+    step: string
+  ): Promise<NotebookDiff> {
+    return this.request<NotebookDiff>(
+      `${runPath(slug, id)}/diff?other=${encodeURIComponent(otherId)}` +
+        `&step=${encodeURIComponent(step)}`
+    );
   }
 
   /** The caller's preferences. */

@@ -3,6 +3,7 @@ import { Widget } from '@lumino/widgets';
 
 import {
   type HealthModel,
+  type RunModel,
   ScaleLabAPIError,
   type ScaleLabClient,
   type UserModel
@@ -11,6 +12,7 @@ import { type AskDeleteConfirmation, type OpenWorkspace } from './details';
 import { askDeleteConfirmation } from './dialogs';
 import { scalelabIcon } from './icons';
 import { ProjectsSection } from './projects';
+import { type OpenOutput, type ShowDiff } from './runs';
 
 /** Options for {@link ScaleLabPanel}. */
 export interface ScaleLabPanelOptions {
@@ -21,6 +23,10 @@ export interface ScaleLabPanelOptions {
   openWorkspace?: OpenWorkspace;
   /** Ask for the slug before deleting; defaults to a JupyterLab dialog. */
   askDeleteConfirmation?: AskDeleteConfirmation;
+  /** Open a run step's output notebook; without it "Open output" is disabled. */
+  openOutput?: OpenOutput;
+  /** Show a diff between two runs; without it "Compare" is disabled. */
+  showDiff?: ShowDiff;
 }
 
 /** Format a user for display. */
@@ -101,7 +107,9 @@ export class ScaleLabPanel extends Widget {
       client,
       openWorkspace: options.openWorkspace,
       askDeleteConfirmation:
-        options.askDeleteConfirmation ?? askDeleteConfirmation
+        options.askDeleteConfirmation ?? askDeleteConfirmation,
+      openOutput: options.openOutput,
+      showDiff: options.showDiff
     });
 
     this.node.append(
@@ -131,9 +139,41 @@ export class ScaleLabPanel extends Widget {
     return this._loading;
   }
 
+  /**
+   * Show the runs of project `slug` with `run` selected (e.g. a run just
+   * started); reveal the panel with `app.shell.activateById(panel.id)`.
+   */
+  async showRun(slug: string, run: RunModel): Promise<void> {
+    await this._projects.showRun(slug, run);
+  }
+
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._projects.dispose();
+    super.dispose();
+  }
+
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
+    this._projects.setActive(this.isVisible);
     void this.refresh();
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._projects.setActive(false);
+    super.onBeforeDetach(msg);
+  }
+
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._projects.setActive(true);
+  }
+
+  protected onBeforeHide(msg: Message): void {
+    this._projects.setActive(false);
+    super.onBeforeHide(msg);
   }
 
   private async _load(): Promise<void> {

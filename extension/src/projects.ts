@@ -2,6 +2,7 @@ import {
   type DeletedProject,
   type ProjectCreate,
   type ProjectModel,
+  type RunModel,
   type ScaleLabClient,
   type UserModel
 } from './api';
@@ -18,6 +19,7 @@ import {
   preferredProject,
   sortProjects
 } from './helpers';
+import { type OpenOutput, RunsView, type ShowDiff } from './runs';
 
 const TEMPLATES: readonly NonNullable<ProjectCreate['template']>[] = [
   'empty',
@@ -30,6 +32,10 @@ export interface ProjectsSectionOptions {
   /** Missing when JupyterLab has no default file browser. */
   openWorkspace?: OpenWorkspace;
   askDeleteConfirmation: AskDeleteConfirmation;
+  /** Opens a run step's output notebook; missing: "Open output" disabled. */
+  openOutput?: OpenOutput;
+  /** Shows a diff between two runs; missing: "Compare" disabled. */
+  showDiff?: ShowDiff;
 }
 
 /**
@@ -103,6 +109,11 @@ export class ProjectsSection {
       text: 'Select a project to see its details.'
     });
     this._current.append(this._hint);
+    this._runs = new RunsView({
+      client: this._client,
+      openOutput: options.openOutput,
+      showDiff: options.showDiff
+    });
 
     this.node = el(
       'section',
@@ -113,8 +124,40 @@ export class ProjectsSection {
       this._listStatus,
       this._list,
       form,
-      this._current
+      this._current,
+      this._runs.node
     );
+  }
+
+  /** The runs of the current project. */
+  get runs(): RunsView {
+    return this._runs;
+  }
+
+  /** Poll the runs while `active` (the panel is shown). */
+  setActive(active: boolean): void {
+    this._runs.setActive(active);
+  }
+
+  /** Stop polling for good. */
+  dispose(): void {
+    this._runs.dispose();
+  }
+
+  /**
+   * Make `slug` the current project and select `run` in its runs
+   * (e.g. a run just started).
+   */
+  async showRun(slug: string, run: RunModel): Promise<void> {
+    if (!this._projects.some(p => p.slug === slug)) {
+      await this.refresh();
+    }
+    if (!this._projects.some(p => p.slug === slug)) {
+      return;
+    }
+    const selecting = this.select(slug);
+    await this._runs.showRun(run);
+    await selecting;
   }
 
   /** The slug of the current project, if any. */
@@ -310,6 +353,7 @@ export class ProjectsSection {
   private _renderCurrent(): void {
     const project =
       this._projects.find(p => p.slug === this._currentSlug) ?? null;
+    this._runs.setProject(project, this._user);
     if (project === null) {
       this._details = null;
       this._current.replaceChildren(this._hint);
@@ -349,6 +393,7 @@ export class ProjectsSection {
   private readonly _formError: HTMLElement;
   private readonly _current: HTMLElement;
   private readonly _hint: HTMLElement;
+  private readonly _runs: RunsView;
   private _details: ProjectDetails | null = null;
   private _projects: ProjectModel[] = [];
   private _currentSlug: string | null = null;

@@ -140,6 +140,10 @@ def test_openapi_document_describes_the_live_api(hub: Hub, alice: dict[str, str]
     assert doc["info"]["version"] == __version__
     assert call(hub, "POST", "api/projects", alice, json={"slug": "openapi-doc"}).ok
     for path, operations in doc["paths"].items():
-        if "get" in operations:
-            r = call(hub, "GET", path.lstrip("/").format(slug="openapi-doc"), alice)
-            assert r.status_code == 200, path
+        get = operations.get("get")
+        if get is None or "{run_id}" in path:  # runs: tests/service/test_runs.py
+            continue
+        r = call(hub, "GET", path.lstrip("/").format(slug="openapi-doc"), alice)
+        required = [p["name"] for p in get.get("parameters", []) if p["in"] == "query"]
+        # Without its required query parameters an operation says what is missing.
+        assert r.status_code == (400 if required else 200), path

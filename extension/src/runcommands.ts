@@ -1,0 +1,255 @@
+import { type JupyterFrontEnd } from '@jupyterlab/application';
+import {
+  type ICommandPalette,
+  MainAreaWidget,
+  showErrorMessage
+} from '@jupyterlab/apputils';
+import { type IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { Widget } from '@lumino/widgets';
+
+import { type NotebookDiff, type ScaleLabClient } from './api';
+import { renderNotebookDiff } from './diffview';
+import { errorMessage } from './helpers';
+import { type ScaleLabPanel } from './panel';
+import { askRunOptions } from './runform';
+import { type ShowDiff } from './runs';
+import { type RunnableKind, runnableKind, splitProjectPath } from './runhelpers';
+
+/** Command arguments (a `ReadonlyPartialJSONObject`). */
+type CommandArgs = { readonly [key: string]: unknown };
+
+/** The ids of the run commands. */
+export const CommandIDs = {
+  runWithParameters: 'scalelab:run-with-parameters',
+  runPipeline: 'scalelab:run-pipeline'
+} as const;
+
+/** File browser items of each runnable kind (see `data-file-type`). */
+export const FILE_SELECTORS: Record<RunnableKind, string> = {
+  notebook: '.jp-DirListing-item[data-file-type="notebook"]',
+  pipeline: '.jp-DirListing-item[data-file-type="yaml"]'
+};
+
+/** The message shown when the file is not inside a project. */
+export function outsideProjectMessage(kind: RunnableKind): string {
+  return `Runs need a ${kind} inside a project (projects/<slug>/…)`;
+}
+
+/** A document widget's context, as far as we need it (no notebook import). */
+interface DocumentContextLike {
+  path: string;
+  model?: { dirty?: boolean };
+  save?: () => Promise<void>;
+}
+
+function documentContext(widget: Widget | null): DocumentContextLike | null {
+  const context = (widget as { context?: unknown } | null)?.context;
+  if (
+    typeof context === 'object' &&
+    context !== null &&
+    typeof (context as { path?: unknown }).path === 'string'
+  ) {
+    return context as DocumentContextLike;
+  }
+  return null;
+}
+
+/** Options for {@link addRunCommands}. */
+export interface RunCommandsOptions {
+  app: JupyterFrontEnd;
+  client: ScaleLabClient;
+  panel: ScaleLabPanel;
+  browser: IDefaultFileBrowser | null;
+  palette: ICommandPalette | null;
+}
+
+/** Where a command takes its file from. */
+interface Target {
+  path: string;
+  /** The open document, when the file came from the current widget. */
+  context: DocumentContextLike | null;
+}
+
+/**
+ * Register `scalelab:run-with-parameters` (notebooks) and
+ * `scalelab:run-pipeline` (pipeline .yaml files), in the file browser's
+ * context menu and the command palette.
+ *
+ * From the context menu (`args.source === 'filebrowser'`) they run the
+ * selected file; otherwise `args.path`, the current document, or the file
+ * selected in the file browser.
+ */
+export function addRunCommands(options: RunCommandsOptions): void {
+  const { app, client, panel, browser, palette } = options;
+
+  const selectedPaths = (kind: RunnableKind): string[] => {
+    if (!browser) {
+      return [];
+    }
+    return Array.from(browser.selectedItems())
+      .filter(item => item.type !== 'directory' && runnableKind(item.path) === kind)
+      .map(item => item.path);
+  };
+
+  const findTarget = (
+    kind: RunnableKind,
+    args: CommandArgs
+  ): Target | null => {
+    const fromBrowser = (): Target | null => {
+      const paths = selectedPaths(kind);
+      return paths.length === 1 ? { path: paths[0], context: null } : null;
+    };
+    if (args.source === 'filebrowser') {
+      return fromBrowser();
+    }
+    if (typeof args.path === 'string' && args.path) {
+      return { path: args.path, context: null };
+    }
+    const context = documentContext(app.shell.currentWidget);
+    if (context && runnableKind(context.path) === kind) {
+      return { path: context.path, context };
+    }
+    return fromBrowser();
+  };
+
+  const run = async (
+    kind: RunnableKind,
+    args: CommandArgs
+  ): Promise<void> => {
+    const title = kind === 'notebook' ? 'Run with parameters' : 'Run pipeline';
+    const target = findTarget(kind, args);
+    if (target === null) {
+      await showErrorMessage(
+        title,
+        kind === 'notebook'
+          ? 'Select a notebook in the file browser or open one.'
+          : 'Select a pipeline .yaml file in the file browser.'
+      );
+      return;
+    }
+    const where = splitProjectPath(target.path);
+    if (where === null) {
+      await showErrorMessage(title, outsideProjectMessage(kind));
+      return;
+    }
+    if (target.context?.model?.dirty && target.context.save) {
+      try {
+        await target.context.save();
+      } catch (err) {
+        console.warn('ScaleLab: could not save before running', err);
+      }
+    }
+    let model;
+    try {
+      model = await client.getParameters(where.slug, where.relative);
+    } catch (err) {
+      await showErrorMessage(
+        `Could not read the parameters of ${where.relative}`,
+        errorMessage(err)
+      );
+      return;
+    }
+    let value;
+    try {
+      value = await askRunOptions(
+        model,
+        model.kind === 'pipeline'
+          ? `Run pipeline ${where.relative}`
+          : `Run ${where.relative}`
+      );
+    } catch (err) {
+      if (err !== undefined) {
+        await showErrorMessage(title, errorMessage(err));
+      }
+      return;
+    }
+    if (value === null) {
+      return;
+    }
+    let started;
+    try {
+      started = await client.startRun(where.slug, {
+        target: where.relative,
+        parameters: value.parameters,
+        fresh: value.fresh
+      });
+    } catch (err) {
+      await showErrorMessage(
+        `Could not start ${where.relative}`,
+        errorMessage(err)
+      );
+      return;
+    }
+    app.shell.activateById(panel.id);
+    await panel.showRun(where.slug, started);
+  };
+
+  const isEnabled = (kind: RunnableKind, args: CommandArgs): boolean =>
+    args.source !== 'filebrowser' || selectedPaths(kind).length === 1;
+
+  app.commands.addCommand(CommandIDs.runWithParameters, {
+    label: 'Run with parameters…',
+    caption: 'Run this notebook with ScaleLab, choosing its parameters',
+    isEnabled: args => isEnabled('notebook', args),
+    execute: args => run('notebook', args)
+  });
+  app.commands.addCommand(CommandIDs.runPipeline, {
+    label: 'Run pipeline…',
+    caption: 'Run this pipeline with ScaleLab, choosing its parameters',
+    isEnabled: args => isEnabled('pipeline', args),
+    execute: args => run('pipeline', args)
+  });
+
+  app.contextMenu.addItem({
+    command: CommandIDs.runWithParameters,
+    selector: FILE_SELECTORS.notebook,
+    args: { source: 'filebrowser' },
+    rank: 3
+  });
+  app.contextMenu.addItem({
+    command: CommandIDs.runPipeline,
+    selector: FILE_SELECTORS.pipeline,
+    args: { source: 'filebrowser' },
+    rank: 3
+  });
+  if (palette) {
+    for (const command of Object.values(CommandIDs)) {
+      palette.addItem({ command, category: 'ScaleLab' });
+    }
+  }
+}
+
+/**
+ * A {@link ShowDiff} for the panel's "Compare with previous run": the diff
+ * in a main-area tab (one per pair of runs and step, reused when shown again).
+ */
+export function createShowDiff(app: JupyterFrontEnd): ShowDiff {
+  const widgets = new Map<string, MainAreaWidget<Widget>>();
+  let count = 0;
+  return (diff: NotebookDiff, title: string): void => {
+    const key = JSON.stringify([diff.base, diff.remote, diff.step]);
+    let widget = widgets.get(key);
+    if (!widget || widget.isDisposed) {
+      const content = new Widget();
+      content.addClass('jp-ScaleLabDiff');
+      content.node.dataset.testid = 'scalelab-diff';
+      widget = new MainAreaWidget({ content });
+      widget.id = `scalelab-diff-${Date.now().toString(36)}-${++count}`;
+      widget.title.closable = true;
+      widgets.set(key, widget);
+      const created = widget;
+      created.disposed.connect(() => {
+        if (widgets.get(key) === created) {
+          widgets.delete(key);
+        }
+      });
+    }
+    widget.title.label = title;
+    widget.title.caption = title;
+    widget.content.node.replaceChildren(renderNotebookDiff(diff));
+    if (!widget.isAttached) {
+      app.shell.add(widget, 'main');
+    }
+    app.shell.activateById(widget.id);
+  };
+}

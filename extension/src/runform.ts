@@ -1,0 +1,253 @@
+import { Dialog, showDialog } from '@jupyterlab/apputils';
+import { Widget } from '@lumino/widgets';
+
+import { type ParameterModel, type ParametersModel } from './api';
+import { el, errorLine, setError } from './dom';
+import { errorMessage } from './helpers';
+import {
+  changedParameters,
+  initialRaw,
+  parameterControl,
+  type RawValue,
+  readValue
+} from './runhelpers';
+
+/** What the run form returns: the changed parameters and `fresh`. */
+export interface RunFormValue {
+  parameters: Record<string, unknown>;
+  fresh: boolean;
+}
+
+type Control = HTMLInputElement | HTMLTextAreaElement;
+
+/** The control of one parameter, typed by the parameter's `type`. */
+function parameterInput(param: ParameterModel): Control {
+  const kind = parameterControl(param);
+  const raw = initialRaw(param);
+  const attrs = {
+    name: param.name,
+    'aria-label': param.name,
+    'data-type': param.type
+  };
+  const options = {
+    className: 'jp-ScaleLabRunForm-input',
+    testid: `scalelab-param-${param.name}`,
+    title: param.help || `${param.name} (${param.type})`,
+    attrs
+  };
+  if (kind === 'json') {
+    const area = el('textarea', options);
+    area.rows = Math.min(6, Math.max(2, String(raw).length / 40 + 1));
+    area.spellcheck = false;
+    area.value = String(raw);
+    return area;
+  }
+  const input = el('input', options);
+  input.autocomplete = 'off';
+  input.spellcheck = false;
+  switch (kind) {
+    case 'checkbox':
+      input.type = 'checkbox';
+      input.checked = raw === true;
+      break;
+    case 'integer':
+      input.type = 'number';
+      input.step = '1';
+      input.value = String(raw);
+      break;
+    case 'number':
+      input.type = 'number';
+      input.step = 'any';
+      input.value = String(raw);
+      break;
+    default:
+      input.type = 'text';
+      input.value = String(raw);
+      if (param.type === 'None') {
+        input.placeholder = 'Python literal or text';
+      }
+      break;
+  }
+  return input;
+}
+
+function rawOf(control: Control): RawValue {
+  return control instanceof HTMLInputElement && control.type === 'checkbox'
+    ? control.checked
+    : control.value;
+}
+
+/**
+ * The body of the "Run with parameters" dialog: one control per
+ * parameter, prefilled with its default, and a "fresh" checkbox.
+ *
+ * Invalid values are marked (`jp-mod-error`) as they are typed, which
+ * disables the dialog's Run button.
+ */
+export class RunForm extends Widget {
+  constructor(model: ParametersModel) {
+    super();
+    this.addClass('jp-ScaleLabRunForm');
+    this._params = model.parameters;
+
+    const form = el('form', {
+      className: 'jp-ScaleLabRunForm-form',
+      testid: 'scalelab-run-form',
+      attrs: { 'data-kind': model.kind, 'data-path': model.path }
+    });
+    form.addEventListener('submit', event => {
+      event.preventDefault();
+    });
+
+    if (model.kind === 'pipeline' && model.steps.length) {
+      form.append(
+        el('div', {
+          className: 'jp-ScaleLabRunForm-steps',
+          testid: 'scalelab-run-steps',
+          text: `Steps: ${model.steps.join(' → ')}`
+        })
+      );
+    }
+    if (this._params.length === 0) {
+      form.append(
+        el('div', {
+          className: 'jp-ScaleLabRunForm-none',
+          text: `This ${model.kind} has no parameters.`
+        })
+      );
+    }
+    for (const param of this._params) {
+      const control = parameterInput(param);
+      this._controls.set(param.name, control);
+      const label = el(
+        'label',
+        {
+          className:
+            'jp-ScaleLabRunForm-param' +
+            (control instanceof HTMLInputElement && control.type === 'checkbox'
+              ? ' jp-mod-checkbox'
+              : ''),
+          title: param.help || ''
+        },
+        el(
+          'span',
+          { className: 'jp-ScaleLabRunForm-name' },
+          el('span', { text: param.name }),
+          el('span', {
+            className: 'jp-ScaleLabRunForm-type',
+            text: param.type === 'None' ? 'any' : param.type
+          })
+        ),
+        control
+      );
+      if (param.help) {
+        label.append(el('span', { className: 'jp-ScaleLabRunForm-help', text: param.help }));
+      }
+      form.append(label);
+    }
+
+    this._fresh = el('input', {
+      testid: 'scalelab-run-fresh',
+      attrs: { name: 'scalelab-fresh' }
+    });
+    this._fresh.type = 'checkbox';
+    form.append(
+      el(
+        'label',
+        {
+          className: 'jp-ScaleLabRunForm-param jp-mod-checkbox jp-ScaleLabRunForm-fresh',
+          title: 'Reuse no outputs of earlier runs'
+        },
+        this._fresh,
+        el('span', { text: 'Run every step again (fresh)' })
+      )
+    );
+    this._error = errorLine('scalelab-run-form-error');
+    form.append(this._error);
+
+    form.addEventListener('input', event => {
+      if (event.target === form) {
+        return;
+      }
+      this.validate();
+      // The dialog re-checks `.jp-mod-error` on input events (in the capture
+      // phase, before this listener): tell it the validation changed.
+      form.dispatchEvent(new Event('input'));
+    });
+    this.node.append(form);
+  }
+
+  /** The current raw value of each parameter control. */
+  raws(): Record<string, RawValue> {
+    const raws: Record<string, RawValue> = {};
+    for (const [name, control] of this._controls) {
+      raws[name] = rawOf(control);
+    }
+    return raws;
+  }
+
+  /** Mark invalid controls; returns the first error message, or `null`. */
+  validate(): string | null {
+    let first: string | null = null;
+    for (const param of this._params) {
+      const control = this._controls.get(param.name);
+      if (!control) {
+        continue;
+      }
+      let message: string | null = null;
+      try {
+        readValue(param, rawOf(control));
+      } catch (err) {
+        message = errorMessage(err);
+      }
+      // An untouched default that does not parse (an expression) is fine.
+      if (message !== null && rawOf(control) === initialRaw(param)) {
+        message = null;
+      }
+      control.classList.toggle('jp-mod-error', message !== null);
+      control.setAttribute('aria-invalid', String(message !== null));
+      first ??= message;
+    }
+    setError(this._error, first);
+    return first;
+  }
+
+  /** The changed parameters and `fresh`; throws on invalid input. */
+  getValue(): RunFormValue {
+    return {
+      parameters: changedParameters(this._params, this.raws()),
+      fresh: this._fresh.checked
+    };
+  }
+
+  private readonly _params: readonly ParameterModel[];
+  private readonly _controls = new Map<string, Control>();
+  private readonly _fresh: HTMLInputElement;
+  private readonly _error: HTMLElement;
+}
+
+/**
+ * Show the run dialog for a notebook or pipeline.
+ *
+ * Resolves to the form value, or `null` when cancelled.
+ */
+export async function askRunOptions(
+  model: ParametersModel,
+  title: string
+): Promise<RunFormValue | null> {
+  const body = new RunForm(model);
+  const first = model.parameters[0];
+  const result = await showDialog<RunFormValue>({
+    title,
+    body,
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.okButton({ label: 'Run', ariaLabel: 'Run' })
+    ],
+    focusNodeSelector: first ? `[name="${CSS.escape(first.name)}"]` : undefined
+  });
+  if (!result.button.accept || result.value === null) {
+    return null;
+  }
+  return result.value;
+}

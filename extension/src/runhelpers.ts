@@ -1,0 +1,483 @@
+/**
+ * Pure helpers for runs: project paths, the parameters form, run lists.
+ *
+ * No DOM and no JupyterLab imports, so vitest can test them in plain Node.
+ */
+
+import {
+  type ParameterModel,
+  type ProjectModel,
+  roleAtLeast,
+  type RunModel,
+  type RunStatus,
+  type StepModel,
+  type UserModel
+} from './api';
+import { formatTimestamp } from './helpers';
+import { parsePythonLiteral } from './pyliteral';
+
+/** The folder holding the project workspaces, relative to the lab root. */
+export const PROJECTS_FOLDER = 'projects';
+
+/** A lab path split into the project and the path inside its workspace. */
+export interface ProjectPath {
+  slug: string;
+  /** Relative to the project workspace, e.g. `sub/pipeline.yaml`. */
+  relative: string;
+}
+
+/**
+ * Split a lab path like `projects/<slug>/sub/train.ipynb` into the slug and
+ * the workspace-relative path; `null` when it is not inside a project.
+ *
+ * A leading `/` and a drive prefix (`RTC:projects/...`) are ignored.
+ */
+export function splitProjectPath(
+  path: string | null | undefined
+): ProjectPath | null {
+  if (typeof path !== 'string') {
+    return null;
+  }
+  const parts = path
+    .replace(/^[^/:]*:/, '')
+    .split('/')
+    .filter(part => part !== '' && part !== '.');
+  if (parts.length < 3 || parts[0] !== PROJECTS_FOLDER) {
+    return null;
+  }
+  if (parts.includes('..')) {
+    return null;
+  }
+  return { slug: parts[1], relative: parts.slice(2).join('/') };
+}
+
+/** What a file can be run as, from its name. */
+export type RunnableKind = 'notebook' | 'pipeline';
+
+/** `notebook` for `.ipynb`, `pipeline` for `.yaml`/`.yml`, else `null`. */
+export function runnableKind(path: string | null | undefined): RunnableKind | null {
+  if (typeof path !== 'string') {
+    return null;
+  }
+  const name = path.toLowerCase();
+  if (name.endsWith('.ipynb')) {
+    return 'notebook';
+  }
+  if (name.endsWith('.yaml') || name.endsWith('.yml')) {
+    return 'pipeline';
+  }
+  return null;
+}
+
+/** The raw value of a form control: text, or checked for a checkbox. */
+export type RawValue = string | boolean;
+
+/** How a parameter is edited in the run form. */
+export type ParameterControl = 'integer' | 'number' | 'checkbox' | 'text' | 'json';
+
+/** The form control for a parameter type. */
+export function parameterControl(param: Pick<ParameterModel, 'type'>): ParameterControl {
+  switch (param.type) {
+    case 'int':
+      return 'integer';
+    case 'float':
+      return 'number';
+    case 'bool':
+      return 'checkbox';
+    case 'list':
+    case 'dict':
+      return 'json';
+    default:
+      return 'text';
+  }
+}
+
+function tryLiteral(text: string): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: parsePythonLiteral(text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Whether `value` has the JSON shape of a parameter `type`. */
+function fitsType(type: string, value: unknown): boolean {
+  switch (type) {
+    case 'int':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'float':
+      return typeof value === 'number';
+    case 'bool':
+      return typeof value === 'boolean';
+    case 'str':
+      return typeof value === 'string';
+    case 'list':
+      return Array.isArray(value);
+    case 'dict':
+      return isPlainObject(value);
+    default:
+      return true;
+  }
+}
+
+/**
+ * The typed default of a parameter, parsed from its Python literal:
+ * `'a'` -> `"a"`, `True` -> `true`, `1_000` -> `1000`,
+ * `{'k': [1, None]}` -> `{k: [1, null]}`.
+ *
+ * `undefined` when the default is not a literal of the parameter's type
+ * (e.g. an expression like `os.environ["X"]`).
+ */
+export function defaultValue(param: ParameterModel): unknown {
+  const parsed = tryLiteral(param.default.trim());
+  if (!parsed.ok || !fitsType(param.type, parsed.value)) {
+    return undefined;
+  }
+  return parsed.value;
+}
+
+/** What the run form shows first for a parameter. */
+export function initialRaw(param: ParameterModel): RawValue {
+  const value = defaultValue(param);
+  switch (parameterControl(param)) {
+    case 'checkbox':
+      return value === true;
+    case 'integer':
+    case 'number':
+      return typeof value === 'number' ? String(value) : '';
+    case 'json':
+      return value === undefined ? param.default : JSON.stringify(value);
+    default:
+      if (param.type === 'str') {
+        return typeof value === 'string' ? value : param.default;
+      }
+      // Any type: the literal as written (`None`, `'a'`, `3`).
+      return param.default;
+  }
+}
+
+const INTEGER = /^[+-]?\d(?:_?\d)*$/;
+const DECIMAL = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d+)?$/;
+
+function describe(type: string): string {
+  switch (type) {
+    case 'int':
+      return 'an integer';
+    case 'float':
+      return 'a number';
+    case 'bool':
+      return 'true or false';
+    case 'list':
+      return 'a JSON list, e.g. [1, 2]';
+    case 'dict':
+      return 'a JSON object, e.g. {"a": 1}';
+    default:
+      return 'a value';
+  }
+}
+
+/**
+ * The typed value of a form control for `param`.
+ *
+ * Throws an `Error` naming the parameter when the input does not fit its
+ * type (e.g. `epochs: expected an integer, got "ten"`).
+ */
+export function readValue(param: ParameterModel, raw: RawValue): unknown {
+  const { name, type } = param;
+  const bad = (detail?: string): Error =>
+    new Error(
+      `${name}: expected ${describe(type)}` +
+        (detail !== undefined ? `, got ${detail}` : '')
+    );
+  if (typeof raw === 'boolean') {
+    if (type === 'bool' || !['int', 'float', 'str', 'list', 'dict'].includes(type)) {
+      return raw;
+    }
+    throw bad(String(raw));
+  }
+  const text = raw.trim();
+  switch (type) {
+    case 'int': {
+      if (text === '') {
+        throw new Error(`${name}: enter an integer`);
+      }
+      if (!INTEGER.test(text)) {
+        throw bad(JSON.stringify(raw));
+      }
+      const value = Number(text.replace(/_/g, ''));
+      if (!Number.isSafeInteger(value)) {
+        throw new Error(`${name}: ${text} is too large`);
+      }
+      return value;
+    }
+    case 'float': {
+      if (text === '') {
+        throw new Error(`${name}: enter a number`);
+      }
+      const value = DECIMAL.test(text) ? Number(text.replace(/_/g, '')) : NaN;
+      if (!Number.isFinite(value)) {
+        throw bad(JSON.stringify(raw));
+      }
+      return value;
+    }
+    case 'bool': {
+      const lower = text.toLowerCase();
+      if (lower === 'true' || lower === '1' || lower === 'yes') {
+        return true;
+      }
+      if (lower === 'false' || lower === '0' || lower === 'no') {
+        return false;
+      }
+      throw bad(JSON.stringify(raw));
+    }
+    case 'str':
+      return raw;
+    case 'list':
+    case 'dict': {
+      if (text === '') {
+        throw new Error(`${name}: enter ${describe(type)}`);
+      }
+      const parsed = tryLiteral(text);
+      if (!parsed.ok) {
+        throw new Error(`${name}: not valid JSON: ${text}`);
+      }
+      if (!fitsType(type, parsed.value)) {
+        throw bad(
+          Array.isArray(parsed.value)
+            ? 'a list'
+            : isPlainObject(parsed.value)
+              ? 'an object'
+              : JSON.stringify(parsed.value)
+        );
+      }
+      return parsed.value;
+    }
+    default: {
+      // Any type: a literal if it parses (`None`, `3`, `[1]`, `'a'`), else the text.
+      const parsed = tryLiteral(text);
+      return parsed.ok ? parsed.value : raw;
+    }
+  }
+}
+
+/** Deep equality of JSON values. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, i) => jsonEqual(item, b[i]))
+    );
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    return (
+      keys.length === Object.keys(b).length &&
+      keys.every(key => key in b && jsonEqual(a[key], b[key]))
+    );
+  }
+  return false;
+}
+
+/**
+ * The parameters whose form value differs from their default, typed.
+ *
+ * `raws` maps parameter names to control values; missing names and values
+ * left as first shown are skipped. Throws the first {@link readValue} error.
+ */
+export function changedParameters(
+  params: readonly ParameterModel[],
+  raws: Readonly<Record<string, RawValue | undefined>>
+): Record<string, unknown> {
+  const changed: Record<string, unknown> = {};
+  for (const param of params) {
+    const raw = raws[param.name];
+    if (raw === undefined || raw === initialRaw(param)) {
+      continue;
+    }
+    const value = readValue(param, raw);
+    const original = defaultValue(param);
+    if (original !== undefined && jsonEqual(value, original)) {
+      continue;
+    }
+    changed[param.name] = value;
+  }
+  return changed;
+}
+
+/** Every run status. */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'skipped'
+];
+
+/** Whether a run or step is still queued or running. */
+export function isActiveStatus(status: string): boolean {
+  return status === 'queued' || status === 'running';
+}
+
+/** Whether any run is queued or running (the list must be polled). */
+export function hasActiveRuns(runs: readonly Pick<RunModel, 'status'>[]): boolean {
+  return runs.some(run => isActiveStatus(run.status));
+}
+
+/** The CSS modifier class of a status badge, e.g. `jp-mod-running`. */
+export function statusClass(status: string): string {
+  const known = (RUN_STATUSES as readonly string[]).includes(status);
+  return `jp-mod-${known ? status : 'unknown'}`;
+}
+
+function time(at: string | null | undefined): number {
+  if (!at) {
+    return NaN;
+  }
+  return Date.parse(at);
+}
+
+/** Order of runs: newest `created_at` first, then by id (newest first). */
+export function compareRuns(
+  a: Pick<RunModel, 'created_at' | 'id'>,
+  b: Pick<RunModel, 'created_at' | 'id'>
+): number {
+  const ta = time(a.created_at);
+  const tb = time(b.created_at);
+  const byTime =
+    (Number.isNaN(tb) ? 0 : tb) - (Number.isNaN(ta) ? 0 : ta);
+  if (byTime !== 0) {
+    return byTime;
+  }
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** Newest first (returns a copy). */
+export function sortRuns<T extends Pick<RunModel, 'created_at' | 'id'>>(
+  runs: readonly T[]
+): T[] {
+  return [...runs].sort(compareRuns);
+}
+
+/** Replace the run with the same id, or add it; newest first (a copy). */
+export function upsertRun(runs: readonly RunModel[], run: RunModel): RunModel[] {
+  return sortRuns([...runs.filter(r => r.id !== run.id), run]);
+}
+
+/** `5s`, `2m 05s`, `1h 02m`, `3d 4h`; `''` for negative or invalid spans. */
+export function formatSeconds(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    return '';
+  }
+  const s = Math.floor(seconds);
+  if (s < 60) {
+    return seconds < 10 && seconds !== s ? `${seconds.toFixed(1)}s` : `${s}s`;
+  }
+  const m = Math.floor(s / 60);
+  if (m < 60) {
+    return `${m}m ${String(s % 60).padStart(2, '0')}s`;
+  }
+  const h = Math.floor(m / 60);
+  if (h < 48) {
+    return `${h}h ${String(m % 60).padStart(2, '0')}m`;
+  }
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/**
+ * The duration of a run or step: finished - started, or now - started
+ * while it is still running; `''` when it has not started.
+ */
+export function formatDuration(
+  item: Pick<StepModel, 'started_at' | 'finished_at'>,
+  now: number = Date.now()
+): string {
+  const start = time(item.started_at);
+  if (Number.isNaN(start)) {
+    return '';
+  }
+  const end = item.finished_at ? time(item.finished_at) : now;
+  return formatSeconds((end - start) / 1000);
+}
+
+/** When a run started (or was created, while queued). */
+export function formatStarted(
+  run: Pick<RunModel, 'started_at' | 'created_at'>
+): string {
+  return formatTimestamp(run.started_at ?? run.created_at);
+}
+
+/** Parameters as `key=value` pairs (JSON for non-strings); `''` if none. */
+export function formatParameters(
+  parameters: Record<string, unknown> | null | undefined
+): string {
+  return Object.entries(parameters ?? {})
+    .map(([key, value]) => {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      return `${key}=${text ?? String(value)}`;
+    })
+    .join(' ');
+}
+
+/** `1 attempt`, `2 attempts`. */
+export function formatAttempts(attempts: number): string {
+  return `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+}
+
+/** Whether the caller may cancel runs: runner or more, or a hub admin. */
+export function canCancelRuns(
+  project: Pick<ProjectModel, 'my_role'> | null | undefined,
+  user: Pick<UserModel, 'admin'> | null | undefined
+): boolean {
+  return user?.admin === true || roleAtLeast(project?.my_role, 'runner');
+}
+
+/** Whether a step finished with an output worth comparing. */
+function comparableStatus(status: string): boolean {
+  return status === 'succeeded' || status === 'failed';
+}
+
+/**
+ * The newest run of the same target created before `run` with a succeeded
+ * or failed step named `step`; `null` when there is none.
+ */
+export function previousRunWithStep(
+  runs: readonly RunModel[],
+  run: RunModel,
+  step: string
+): RunModel | null {
+  const earlier = sortRuns(
+    runs.filter(
+      other =>
+        other.id !== run.id &&
+        other.target === run.target &&
+        compareRuns(run, other) < 0 &&
+        other.steps.some(s => s.name === step && comparableStatus(s.status))
+    )
+  );
+  return earlier[0] ?? null;
+}
+
+/**
+ * The run to compare a step of `run` with, or `null` when the step has no
+ * output yet or no earlier run of the same target has that step.
+ */
+export function compareTarget(
+  runs: readonly RunModel[],
+  run: RunModel,
+  step: StepModel
+): RunModel | null {
+  if (!step.output) {
+    return null;
+  }
+  return previousRunWithStep(runs, run, step.name);
+}

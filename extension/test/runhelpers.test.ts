@@ -1,0 +1,378 @@
+import { describe, expect, it } from 'vitest';
+
+import { type ParameterModel, type RunModel, type StepModel } from '../src/api';
+import { LiteralError, parsePythonLiteral } from '../src/pyliteral';
+import {
+  canCancelRuns,
+  changedParameters,
+  compareTarget,
+  defaultValue,
+  formatAttempts,
+  formatDuration,
+  formatParameters,
+  formatSeconds,
+  formatStarted,
+  hasActiveRuns,
+  initialRaw,
+  isActiveStatus,
+  jsonEqual,
+  parameterControl,
+  previousRunWithStep,
+  readValue,
+  runnableKind,
+  sortRuns,
+  splitProjectPath,
+  statusClass,
+  upsertRun
+} from '../src/runhelpers';
+
+function param(type: string, def: string, name = 'p'): ParameterModel {
+  return { name, type, default: def, help: '' };
+}
+
+function step(overrides: Partial<StepModel> = {}): StepModel {
+  return {
+    name: 'train',
+    notebook: 'train.ipynb',
+    status: 'succeeded',
+    parameters: {},
+    kernel: 'python3',
+    started_at: '2024-05-01T12:00:00+00:00',
+    finished_at: '2024-05-01T12:00:05+00:00',
+    attempts: 1,
+    error: null,
+    failed_cell: null,
+    reused_from: null,
+    output: 'runs/churn/r/train.ipynb',
+    lineage: null,
+    ...overrides
+  };
+}
+
+function run(id: string, created_at: string, overrides: Partial<RunModel> = {}): RunModel {
+  return {
+    id,
+    project: 'churn',
+    kind: 'notebook',
+    target: 'train.ipynb',
+    status: 'succeeded',
+    trigger: 'user',
+    triggered_by: 'alice',
+    parameters: {},
+    executor: 'local',
+    created_at,
+    started_at: created_at,
+    finished_at: null,
+    error: null,
+    environment: {},
+    steps: [step()],
+    ...overrides
+  };
+}
+
+describe('splitProjectPath()', () => {
+  it('splits projects/<slug>/<relative>', () => {
+    expect(splitProjectPath('projects/churn/train.ipynb')).toEqual({
+      slug: 'churn',
+      relative: 'train.ipynb'
+    });
+    expect(splitProjectPath('/projects/churn/sub/pipeline.yaml')).toEqual({
+      slug: 'churn',
+      relative: 'sub/pipeline.yaml'
+    });
+    expect(splitProjectPath('RTC:projects/churn/a.ipynb')).toEqual({
+      slug: 'churn',
+      relative: 'a.ipynb'
+    });
+    expect(splitProjectPath('projects//churn/./a b.ipynb')).toEqual({
+      slug: 'churn',
+      relative: 'a b.ipynb'
+    });
+  });
+
+  it('returns null outside a project', () => {
+    expect(splitProjectPath('train.ipynb')).toBeNull();
+    expect(splitProjectPath('projects/churn')).toBeNull();
+    expect(splitProjectPath('projects/churn/')).toBeNull();
+    expect(splitProjectPath('other/churn/train.ipynb')).toBeNull();
+    expect(splitProjectPath('home/projects/churn/train.ipynb')).toBeNull();
+    expect(splitProjectPath('projects/churn/../x.ipynb')).toBeNull();
+    expect(splitProjectPath('')).toBeNull();
+    expect(splitProjectPath(null)).toBeNull();
+  });
+});
+
+describe('runnableKind()', () => {
+  it('knows notebooks and pipelines', () => {
+    expect(runnableKind('a/b.ipynb')).toBe('notebook');
+    expect(runnableKind('pipeline.yaml')).toBe('pipeline');
+    expect(runnableKind('P.YML')).toBe('pipeline');
+    expect(runnableKind('a.py')).toBeNull();
+  });
+});
+
+describe('parsePythonLiteral()', () => {
+  it('parses Python and JSON literals', () => {
+    expect(parsePythonLiteral("'it''s'")).toBe('its');
+    expect(parsePythonLiteral('"a\\nb"')).toBe('a\nb');
+    expect(parsePythonLiteral("r'C:\\x'")).toBe('C:\\x');
+    expect(parsePythonLiteral("'''multi\nline'''")).toBe('multi\nline');
+    expect(parsePythonLiteral('1_000')).toBe(1000);
+    expect(parsePythonLiteral('-0.5e-1')).toBe(-0.05);
+    expect(parsePythonLiteral('.5')).toBe(0.5);
+    expect(parsePythonLiteral('[True, False, None, true, null]')).toEqual([
+      true,
+      false,
+      null,
+      true,
+      null
+    ]);
+    expect(parsePythonLiteral("{'a': (1, 2), 3: \"don't\",}")).toEqual({
+      a: [1, 2],
+      '3': "don't"
+    });
+    expect(parsePythonLiteral('{1, 2}')).toEqual([1, 2]);
+    expect(parsePythonLiteral('{}')).toEqual({});
+  });
+
+  it('rejects expressions', () => {
+    expect(() => parsePythonLiteral('os.environ["X"]')).toThrow(LiteralError);
+    expect(() => parsePythonLiteral('1 + 2')).toThrow(LiteralError);
+    expect(() => parsePythonLiteral("f'{x}'")).toThrow(LiteralError);
+    expect(() => parsePythonLiteral("'open")).toThrow(LiteralError);
+    expect(() => parsePythonLiteral('[1, 2')).toThrow(LiteralError);
+    expect(() => parsePythonLiteral('')).toThrow(LiteralError);
+  });
+});
+
+describe('defaultValue() and initialRaw()', () => {
+  it('parses defaults by type', () => {
+    expect(defaultValue(param('str', "'abc'"))).toBe('abc');
+    expect(defaultValue(param('str', '"with \\"quotes\\""'))).toBe('with "quotes"');
+    expect(defaultValue(param('int', '10'))).toBe(10);
+    expect(defaultValue(param('int', '-3'))).toBe(-3);
+    expect(defaultValue(param('float', '0.25'))).toBe(0.25);
+    expect(defaultValue(param('float', '1'))).toBe(1);
+    expect(defaultValue(param('bool', 'True'))).toBe(true);
+    expect(defaultValue(param('bool', 'False'))).toBe(false);
+    expect(defaultValue(param('list', "['a', 'b', None]"))).toEqual(['a', 'b', null]);
+    expect(defaultValue(param('dict', "{'lr': 0.1, 'deep': True}"))).toEqual({
+      lr: 0.1,
+      deep: true
+    });
+    expect(defaultValue(param('None', 'None'))).toBeNull();
+    expect(defaultValue(param('None', "'x'"))).toBe('x');
+  });
+
+  it('is undefined for expressions and mismatched types', () => {
+    expect(defaultValue(param('str', 'os.environ["X"]'))).toBeUndefined();
+    expect(defaultValue(param('int', '2.5'))).toBeUndefined();
+    expect(defaultValue(param('bool', '1'))).toBeUndefined();
+    expect(defaultValue(param('list', '{}'))).toBeUndefined();
+  });
+
+  it('gives what the form shows first', () => {
+    expect(initialRaw(param('str', "'abc'"))).toBe('abc');
+    expect(initialRaw(param('str', 'x.y'))).toBe('x.y');
+    expect(initialRaw(param('int', '10'))).toBe('10');
+    expect(initialRaw(param('int', 'N'))).toBe('');
+    expect(initialRaw(param('bool', 'True'))).toBe(true);
+    expect(initialRaw(param('list', "[1, 'a']"))).toBe('[1,"a"]');
+    expect(initialRaw(param('None', 'None'))).toBe('None');
+  });
+
+  it('maps types to controls', () => {
+    expect(parameterControl({ type: 'int' })).toBe('integer');
+    expect(parameterControl({ type: 'float' })).toBe('number');
+    expect(parameterControl({ type: 'bool' })).toBe('checkbox');
+    expect(parameterControl({ type: 'str' })).toBe('text');
+    expect(parameterControl({ type: 'list' })).toBe('json');
+    expect(parameterControl({ type: 'dict' })).toBe('json');
+    expect(parameterControl({ type: 'None' })).toBe('text');
+  });
+});
+
+describe('readValue()', () => {
+  it('reads typed values', () => {
+    expect(readValue(param('int', '1'), ' 42 ')).toBe(42);
+    expect(readValue(param('int', '1'), '-7')).toBe(-7);
+    expect(readValue(param('float', '1'), '2.5e3')).toBe(2500);
+    expect(readValue(param('float', '1'), '3')).toBe(3);
+    expect(readValue(param('bool', 'True'), false)).toBe(false);
+    expect(readValue(param('bool', 'True'), 'True')).toBe(true);
+    expect(readValue(param('str', "''"), ' keep spaces ')).toBe(' keep spaces ');
+    expect(readValue(param('list', '[]'), '[1, "a", true]')).toEqual([1, 'a', true]);
+    expect(readValue(param('list', '[]'), "['a', None]")).toEqual(['a', null]);
+    expect(readValue(param('dict', '{}'), '{"a": {"b": [1]}}')).toEqual({ a: { b: [1] } });
+    expect(readValue(param('None', 'None'), 'None')).toBeNull();
+    expect(readValue(param('None', 'None'), '3')).toBe(3);
+    expect(readValue(param('None', 'None'), 'hello world')).toBe('hello world');
+  });
+
+  it('throws clear errors naming the parameter', () => {
+    expect(() => readValue(param('int', '1', 'epochs'), 'ten')).toThrow(
+      'epochs: expected an integer, got "ten"'
+    );
+    expect(() => readValue(param('int', '1', 'epochs'), '1.5')).toThrow(
+      /epochs: expected an integer/
+    );
+    expect(() => readValue(param('int', '1', 'epochs'), '')).toThrow(
+      'epochs: enter an integer'
+    );
+    expect(() => readValue(param('int', '1', 'n'), '99999999999999999999')).toThrow(
+      /too large/
+    );
+    expect(() => readValue(param('float', '1', 'lr'), 'fast')).toThrow(
+      'lr: expected a number, got "fast"'
+    );
+    expect(() => readValue(param('float', '1', 'lr'), 'Infinity')).toThrow(/lr:/);
+    expect(() => readValue(param('bool', 'True', 'deep'), 'maybe')).toThrow(
+      /deep: expected true or false/
+    );
+    expect(() => readValue(param('list', '[]', 'tags'), '[1,')).toThrow(
+      'tags: not valid JSON: [1,'
+    );
+    expect(() => readValue(param('list', '[]', 'tags'), '{"a": 1}')).toThrow(
+      'tags: expected a JSON list, e.g. [1, 2], got an object'
+    );
+    expect(() => readValue(param('dict', '{}', 'cfg'), '[1]')).toThrow(
+      /cfg: expected a JSON object.*got a list/
+    );
+    expect(() => readValue(param('dict', '{}', 'cfg'), ' ')).toThrow(/cfg: enter/);
+    expect(() => readValue(param('int', '1', 'n'), true)).toThrow(Error);
+  });
+});
+
+describe('changedParameters()', () => {
+  const params = [
+    param('int', '10', 'epochs'),
+    param('float', '0.1', 'lr'),
+    param('bool', 'False', 'deep'),
+    param('str', "'adam'", 'optimizer'),
+    param('list', "['a']", 'tags'),
+    param('str', 'os.environ["X"]', 'env')
+  ];
+
+  it('keeps only the values that differ from the defaults', () => {
+    expect(
+      changedParameters(params, {
+        epochs: '10',
+        lr: '0.10',
+        deep: false,
+        optimizer: 'adam',
+        tags: '[ "a" ]',
+        env: 'os.environ["X"]'
+      })
+    ).toEqual({});
+    expect(
+      changedParameters(params, {
+        epochs: '20',
+        lr: '0.1',
+        deep: true,
+        optimizer: 'sgd',
+        tags: '["a", "b"]',
+        env: 'prod'
+      })
+    ).toEqual({
+      epochs: 20,
+      deep: true,
+      optimizer: 'sgd',
+      tags: ['a', 'b'],
+      env: 'prod'
+    });
+  });
+
+  it('skips missing controls and throws on invalid input', () => {
+    expect(changedParameters(params, { epochs: '3' })).toEqual({ epochs: 3 });
+    expect(() => changedParameters(params, { epochs: 'x' })).toThrow(/epochs/);
+  });
+
+  it('jsonEqual() compares JSON values deeply', () => {
+    expect(jsonEqual({ a: [1, { b: null }] }, { a: [1, { b: null }] })).toBe(true);
+    expect(jsonEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false);
+    expect(jsonEqual([1], { 0: 1 })).toBe(false);
+  });
+});
+
+describe('run statuses, sorting and formatting', () => {
+  it('knows active statuses and their classes', () => {
+    expect(isActiveStatus('queued')).toBe(true);
+    expect(isActiveStatus('running')).toBe(true);
+    expect(isActiveStatus('succeeded')).toBe(false);
+    expect(hasActiveRuns([{ status: 'failed' }, { status: 'running' }])).toBe(true);
+    expect(hasActiveRuns([{ status: 'failed' }, { status: 'cancelled' }])).toBe(false);
+    expect(statusClass('succeeded')).toBe('jp-mod-succeeded');
+    expect(statusClass('weird')).toBe('jp-mod-unknown');
+  });
+
+  it('sorts runs newest first, then by id', () => {
+    const a = run('20240501-120000-a', '2024-05-01T12:00:00+00:00');
+    const b = run('20240501-130000-b', '2024-05-01T13:00:00+00:00');
+    const c = run('20240501-130000-c', '2024-05-01T13:00:00+00:00');
+    expect(sortRuns([a, b, c]).map(r => r.id)).toEqual([c.id, b.id, a.id]);
+    const updated = { ...a, status: 'failed' as const };
+    expect(upsertRun([c, b, a], updated)).toEqual([c, b, updated]);
+  });
+
+  it('formats durations, start times, parameters and attempts', () => {
+    expect(formatSeconds(5)).toBe('5s');
+    expect(formatSeconds(2.5)).toBe('2.5s');
+    expect(formatSeconds(125)).toBe('2m 05s');
+    expect(formatSeconds(3720)).toBe('1h 02m');
+    expect(formatSeconds(3 * 86400 + 4 * 3600 + 60)).toBe('3d 4h');
+    expect(formatSeconds(-1)).toBe('');
+    expect(formatDuration(step())).toBe('5s');
+    expect(
+      formatDuration(
+        { started_at: '2024-05-01T12:00:00Z', finished_at: null },
+        Date.parse('2024-05-01T12:01:30Z')
+      )
+    ).toBe('1m 30s');
+    expect(formatDuration({ started_at: null, finished_at: null })).toBe('');
+    expect(
+      formatStarted({ started_at: null, created_at: '2024-05-01T12:00:00.5+00:00' })
+    ).toBe('2024-05-01 12:00:00');
+    expect(formatParameters({ epochs: 3, name: 'x', tags: ['a'] })).toBe(
+      'epochs=3 name=x tags=["a"]'
+    );
+    expect(formatParameters({})).toBe('');
+    expect(formatAttempts(1)).toBe('1 attempt');
+    expect(formatAttempts(2)).toBe('2 attempts');
+  });
+
+  it('lets runners and hub admins cancel runs', () => {
+    expect(canCancelRuns({ my_role: 'viewer' }, { admin: false })).toBe(false);
+    expect(canCancelRuns({ my_role: 'runner' }, null)).toBe(true);
+    expect(canCancelRuns({ my_role: 'owner' }, null)).toBe(true);
+    expect(canCancelRuns({ my_role: null }, { admin: true })).toBe(true);
+    expect(canCancelRuns(null, null)).toBe(false);
+  });
+});
+
+describe('previousRunWithStep() and compareTarget()', () => {
+  const old = run('r1', '2024-05-01T10:00:00Z');
+  const failed = run('r2', '2024-05-01T11:00:00Z', {
+    status: 'failed',
+    steps: [step({ status: 'failed' })]
+  });
+  const cancelled = run('r3', '2024-05-01T11:30:00Z', {
+    status: 'cancelled',
+    steps: [step({ status: 'cancelled' })]
+  });
+  const other = run('r4', '2024-05-01T11:45:00Z', { target: 'other.ipynb' });
+  const current = run('r5', '2024-05-01T12:00:00Z');
+  const runs = sortRuns([old, failed, cancelled, other, current]);
+
+  it('finds the newest earlier run of the target with a finished step', () => {
+    expect(previousRunWithStep(runs, current, 'train')?.id).toBe('r2');
+    expect(previousRunWithStep(runs, failed, 'train')?.id).toBe('r1');
+    expect(previousRunWithStep(runs, old, 'train')).toBeNull();
+    expect(previousRunWithStep(runs, current, 'evaluate')).toBeNull();
+    expect(previousRunWithStep(runs, other, 'train')).toBeNull();
+  });
+
+  it('needs an output of the step itself', () => {
+    expect(compareTarget(runs, current, current.steps[0])?.id).toBe('r2');
+    expect(compareTarget(runs, current, step({ output: null }))).toBeNull();
+  });
+});

@@ -217,9 +217,10 @@ export class RunsView {
   }
 
   private _schedulePoll(): void {
+    // Polls while runs are going even when the panel is hidden: a run started from the
+    // file browser must be current when the panel is shown again.
     if (
       this._disposed ||
-      !this._active ||
       this._timer !== null ||
       this.slug === null ||
       !hasActiveRuns(this._runs)

@@ -91,6 +91,8 @@ def test_owner_adds_viewer_who_cannot_save_there(
         expect(viewer.get_by_test_id(f"scalelab-project-{SLUG}")).to_contain_text("viewer")
         open_workspace_notebook(viewer, "analysis.ipynb")
         expect(viewer.locator(".jp-DirListing-item", has_text="README.md")).to_be_visible()
+        # The notebook opens marked read-only; trying to save anyway is refused, with a reason.
+        expect(viewer.get_by_text("notebook is read-only")).to_be_visible()
         edit_first_cell_and_save(viewer, " + 1  # by bob")
         expect(viewer.get_by_text("is read-only")).to_be_visible()
         viewer.screenshot(path=str(artifacts / "projects-viewer-cannot-save.png"))

@@ -59,7 +59,7 @@ export class ProjectsSection {
     });
     this._status.hidden = true;
     this._list = el('ul', {
-      className: 'jp-ScaleLabPanel-projectList',
+      className: 'jp-ScaleLabPanel-projectList jp-ScaleLab-pickList',
       testid: 'scalelab-projects',
       attrs: { role: 'listbox', 'aria-label': 'My projects' }
     });
@@ -320,7 +320,7 @@ export class ProjectsSection {
       'li',
       {
         className:
-          'jp-ScaleLabPanel-project' +
+          'jp-ScaleLabPanel-project jp-ScaleLab-pickItem' +
           (selected ? ' jp-mod-selected' : '') +
           (project.archived ? ' jp-mod-archived' : ''),
         testid: `scalelab-project-${project.slug}`,

@@ -72,7 +72,7 @@ export class RunsView {
     this._status = el('div', { className: 'jp-ScaleLabPanel-muted' });
     this._error = errorLine('scalelab-runs-error');
     this._list = el('ul', {
-      className: 'jp-ScaleLabRuns-list',
+      className: 'jp-ScaleLabRuns-list jp-ScaleLab-pickList',
       testid: 'scalelab-runs-list',
       attrs: { role: 'listbox', 'aria-label': 'Runs' }
     });
@@ -267,7 +267,8 @@ export class RunsView {
     const item = el(
       'li',
       {
-        className: 'jp-ScaleLabRuns-run' + (selected ? ' jp-mod-selected' : ''),
+        className:
+          'jp-ScaleLabRuns-run jp-ScaleLab-pickItem' + (selected ? ' jp-mod-selected' : ''),
         testid: `scalelab-run-${run.id}`,
         title: `Run ${run.id} by ${run.triggered_by || 'unknown'}`,
         attrs: {

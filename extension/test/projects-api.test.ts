@@ -1,17 +1,14 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   type AuditList,
   type DeletedProject,
-  type FetchFunction,
   type MemberModel,
   type PreferencesModel,
   type ProjectModel,
-  ScaleLabAPIError,
-  ScaleLabClient
+  ScaleLabAPIError
 } from '../src/api';
-
-const BASE = '/user/alice/scalelab/';
+import { BASE, jsonResponse, setup } from './fakeclient';
 
 const PROJECT: ProjectModel = {
   slug: 'churn',
@@ -23,30 +20,6 @@ const PROJECT: ProjectModel = {
   workspace: 'projects/churn'
 };
 
-function jsonResponse(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json' }
-  });
-}
-
-/** A client whose fetch always answers `response`, plus the fetch spy. */
-function setup(response: () => Response) {
-  const fetch = vi.fn<FetchFunction>(async () => response());
-  const client = new ScaleLabClient({ baseUrl: BASE, fetch });
-  /** URL, method and parsed JSON body of call `n`. */
-  const call = (n = 0) => {
-    const [url, init] = fetch.mock.calls[n];
-    const body = init?.body;
-    return {
-      url,
-      method: init?.method ?? 'GET',
-      body: typeof body === 'string' ? (JSON.parse(body) as unknown) : body,
-      headers: new Headers(init?.headers)
-    };
-  };
-  return { client, fetch, call };
-}
 
 describe('ScaleLabClient projects', () => {
   it('listProjects() GETs api/projects', async () => {

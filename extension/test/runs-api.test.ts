@@ -1,15 +1,12 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
-  type FetchFunction,
   type NotebookDiff,
   type ParametersModel,
   type RunModel,
-  ScaleLabAPIError,
-  ScaleLabClient
+  ScaleLabAPIError
 } from '../src/api';
-
-const BASE = '/user/alice/scalelab/';
+import { BASE, jsonResponse, setup } from './fakeclient';
 
 const RUN: RunModel = {
   id: '20240501-120000-abcdef12',
@@ -29,28 +26,6 @@ const RUN: RunModel = {
   steps: []
 };
 
-function jsonResponse(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json' }
-  });
-}
-
-function setup(response: () => Response) {
-  const fetch = vi.fn<FetchFunction>(async () => response());
-  const client = new ScaleLabClient({ baseUrl: BASE, fetch });
-  const call = (n = 0) => {
-    const [url, init] = fetch.mock.calls[n];
-    const body = init?.body;
-    return {
-      url,
-      method: init?.method ?? 'GET',
-      body: typeof body === 'string' ? (JSON.parse(body) as unknown) : body,
-      headers: new Headers(init?.headers)
-    };
-  };
-  return { client, fetch, call };
-}
 
 describe('ScaleLabClient runs', () => {
   it('getParameters() GETs the parameters with the path encoded', async () => {

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.runs.conftest import copy_example
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_example_notebooks_pass_nbval(tmp_path: Path) -> None:
     # In a copy: running the notebooks writes data/, models/ and reports/ beside them.
-    copy = tmp_path / "notebooks"
-    shutil.copytree(
-        REPO / "notebooks",
-        copy,
-        ignore=shutil.ignore_patterns("data", "models", "reports", ".ipynb_*"),
-    )
+    copy = copy_example(tmp_path / "notebooks")
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     r = subprocess.run(
         [sys.executable, "-m", "pytest", "--nbval", "-p", "no:cacheprovider", "-q", str(copy)],

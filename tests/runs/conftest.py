@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,14 @@ def write_notebook(path: Path, params: str, *body: str, kernel: str = "python3")
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
+
+
+def copy_example(dest: Path) -> Path:
+    """The example project of notebooks/, without what running it in place leaves behind."""
+    from scalelab.workspaces import EXAMPLE_LEFT_OUT, example_notebooks_dir
+
+    shutil.copytree(example_notebooks_dir(), dest, ignore=shutil.ignore_patterns(*EXAMPLE_LEFT_OUT))
+    return dest
 
 
 def outputs_text(nb: Any) -> str:

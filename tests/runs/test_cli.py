@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
-from tests.runs.conftest import write_notebook
+from tests.runs.conftest import copy_example, write_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 SCALELAB = [sys.executable, "-m", "scalelab.cli"]
@@ -28,12 +27,7 @@ def scalelab_run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_example_pipeline_runs_in_ci(tmp_path: Path) -> None:
-    project = tmp_path / "example"
-    shutil.copytree(
-        REPO / "notebooks",
-        project,
-        ignore=shutil.ignore_patterns("data", "models", "reports", ".ipynb_*"),
-    )
+    project = copy_example(tmp_path / "example")
     r = scalelab_run(project, "pipeline.yaml", "-p", "n_estimators=10", "--junit", "junit.xml")
     assert r.returncode == 0, r.stderr
     assert "succeeded: 4 step(s)" in r.stdout

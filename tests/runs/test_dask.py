@@ -20,16 +20,23 @@ from tests.runs.test_engine import make_pipeline, output_of
 
 
 @pytest.fixture(scope="module")
-def scheduler() -> Iterator[str]:
+def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import dask
     from distributed import LocalCluster
 
-    cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-    try:
-        yield cluster.scheduler_address
-    finally:
-        cluster.close()
+    scratch = str(tmp_path_factory.mktemp("dask"))
+    with dask.config.set({"temporary-directory": scratch}):  # not /tmp/dask-scratch-space
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            local_directory=scratch,
+        )
+        try:
+            yield cluster.scheduler_address
+        finally:
+            cluster.close()
 
 
 def run(workdir: Path, target: str, scheduler: str, **options) -> RunRecord:

@@ -14,7 +14,7 @@ import pytest
 from scalelab.service.models import NotebookDiff, ParametersModel, RunList, RunModel
 from tests.hubctl import Hub
 from tests.runs.conftest import write_notebook
-from tests.service.conftest import ROLE_USERS, Caller
+from tests.service.conftest import ROLE_USERS, Caller, new_slug
 
 pytestmark = pytest.mark.hub
 RUNNER, VIEWER = ROLE_USERS["runner"], ROLE_USERS["viewer"]
@@ -211,3 +211,32 @@ def test_scalelab_run_remote_submits_to_the_service(
         [*cli[:-1], viewer, "square.ipynb"], capture_output=True, text=True, timeout=120
     )
     assert refused.returncode == 2 and "needs the runner role" in refused.stderr
+
+
+def test_the_example_pipeline_runs_through_the_service(
+    hub: Hub, callers: dict[str, Caller]
+) -> None:
+    owner = callers[ROLE_USERS["owner"]]
+    slug = new_slug("pipe")
+    r = owner("POST", "api/projects", json={"slug": slug, "template": "example"})
+    assert r.status_code == 201, r.text
+    described = ParametersModel.model_validate(
+        owner("GET", f"api/projects/{slug}/parameters?path=pipeline.yaml").json()
+    )
+    assert described.kind == "pipeline"
+    assert described.steps == ["ingest", "features", "train", "evaluate"]
+    r = owner(
+        "POST",
+        f"api/projects/{slug}/runs",
+        json={"target": "pipeline.yaml", "parameters": {"n_estimators": 10}},
+    )
+    assert r.status_code == 201, r.text
+    run = wait_for(owner, slug, r.json()["id"], timeout=300)
+    assert run.status == "succeeded", run.error
+    assert [s.status for s in run.steps] == ["succeeded"] * 4
+    assert run.steps[2].parameters["n_estimators"] == 10
+    metrics = hub.data_root / "workspaces" / slug / "reports" / "metrics.json"
+    assert json.loads(metrics.read_text())["accuracy"] > 0.8
+    assert run.steps[3].lineage["outputs"]["reports/metrics.json"]
+    log = (hub.data_root / "runs" / slug / run.id / "run.log").read_text()
+    assert "evaluate: succeeded" in log

@@ -47,3 +47,23 @@ def test_command_line_beats_hub_settings_beat_config_file(
 def test_every_option_has_help() -> None:
     for name, trait in ScaleLab.class_own_traits(config=True).items():
         assert trait.help.strip(), f"c.ScaleLab.{name} has no help text"
+
+
+def test_the_executor_is_chosen_by_configuration(tmp_path: Path) -> None:
+    from scalelab.runs.dask import DaskExecutor
+    from scalelab.runs.executor import LocalExecutor
+
+    app = make_app([f"--data-root={tmp_path}", "--LocalExecutor.max_parallel=3"])
+    assert type(app.runs.executor) is LocalExecutor and app.runs.executor.max_parallel == 3
+    app.store.dispose()
+    ScaleLab.clear_instance()
+    app = make_app(
+        [
+            f"--data-root={tmp_path}",
+            "--ScaleLab.executor_class=scalelab.runs.dask.DaskExecutor",
+            "--DaskExecutor.scheduler_address=tcp://127.0.0.1:8786",
+        ]
+    )
+    assert isinstance(app.runs.executor, DaskExecutor)
+    assert app.runs.executor.scheduler_address == "tcp://127.0.0.1:8786"
+    app.store.dispose()

@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import shutil
 import signal
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,7 @@ class DaskExecutor(LocalExecutor):
 
     _client: Any = None
     _cluster: Any = None
+    _scratch = ""
 
     async def client(self) -> Any:
         if self._client is None:
@@ -86,12 +89,17 @@ class DaskExecutor(LocalExecutor):
 
             address: Any = self.scheduler_address
             if not address:
+                import dask
+
+                self._scratch = tempfile.mkdtemp(prefix="scalelab-dask-")
+                dask.config.set({"temporary-directory": self._scratch})
                 self._cluster = await LocalCluster(
                     n_workers=self.local_workers,
                     threads_per_worker=1,
                     processes=True,
                     asynchronous=True,
                     dashboard_address=None,
+                    local_directory=self._scratch,
                 )
                 address = self._cluster
             self._client = await Client(address, asynchronous=True)
@@ -132,4 +140,5 @@ class DaskExecutor(LocalExecutor):
             await self._client.close()
         if self._cluster is not None:
             await self._cluster.close()
+            shutil.rmtree(self._scratch, ignore_errors=True)
         await super().close()

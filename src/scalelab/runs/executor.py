@@ -64,7 +64,16 @@ class Executor(LoggingConfigurable):
         return store
 
     def emit(self, run: RunRecord, step: StepRecord | None, message: str) -> None:
-        self.store_of(run).save(run)
+        store = self.store_of(run)
+        store.save(run)
+        # The run's log: one line per event, beside its output notebooks.
+        folder = store.folder(run.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / "run.log").open("a") as log:
+            log.write(
+                f"{now().isoformat(timespec='milliseconds')} "
+                f"{step.name if step else 'run'}: {message}\n"
+            )
         if self.listener:
             self.listener(run, step, message)
 

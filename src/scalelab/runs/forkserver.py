@@ -71,12 +71,21 @@ def serve(path: str, preload: list[str]) -> None:
     server.settimeout(1.0)
     owner = os.getppid()
     print("ready", flush=True)
+    try:
+        _accept_forever(server, owner)
+    finally:  # however we stop, the socket and its folder go with us
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+            os.rmdir(os.path.dirname(path))
+
+
+def _accept_forever(server: socket.socket, owner: int) -> None:
     while True:
         try:
             conn, _ = server.accept()
         except TimeoutError:
             if os.getppid() != owner:  # whoever started us is gone (even by SIGKILL): so are we
-                sys.exit(0)
+                return
             continue
         conn.settimeout(None)
         with conn, conn.makefile("rw") as stream:

@@ -121,6 +121,16 @@ class ScaleLab(Application):
         level (the `system-users` mode, where the service runs as root).""",
     ).tag(config=True)
 
+    executor_class = Type(
+        "scalelab.runs.executor.LocalExecutor",
+        klass="scalelab.runs.executor.LocalExecutor",
+        help="""What runs notebooks and pipelines.
+
+        `scalelab.runs.executor.LocalExecutor` (default): kernels on this machine, a bounded
+        number at a time (`c.LocalExecutor.max_parallel`). `scalelab.runs.dask.DaskExecutor`:
+        steps as tasks on a Dask cluster (`c.DaskExecutor.scheduler_address`).""",
+    ).tag(config=True)
+
     hub_auth_class = Type(
         HubOAuth,
         klass=HubOAuth,

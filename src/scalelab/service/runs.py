@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..paths import PathOutsideRoot, resolve_inside
-from ..runs.executor import LocalExecutor, new_record
+from ..runs.executor import new_record
 from ..runs.plan import make_plan
 from ..runs.records import FINAL, RunRecord
 from ..store.runs import ProjectRuns, close_interrupted
@@ -37,7 +37,7 @@ class RunManager:
 
     def __init__(self, app: ScaleLab) -> None:
         self.app = app
-        self.executor = LocalExecutor(parent=app)
+        self.executor = app.executor_class(parent=app)
         self.tasks: dict[str, asyncio.Task[RunRecord]] = {}
         self.outputs = Path(app.data_root) / "runs"
 

@@ -44,13 +44,24 @@ def ensure_unix_user(name: str, home_root: Path) -> pwd.struct_passwd:
     return pwd.getpwnam(name)
 
 
-def project_groups(slug: str) -> tuple[str, str]:
-    """Names of the Unix groups of a project: (members who may read, members who may write).
+def _stem(slug: str) -> str:
+    # Unix names stop at 32 characters: long slugs are cut and made unique by a hash.
+    return slug if len(slug) <= 24 else f"{slug[:17]}-{hashlib.sha1(slug.encode()).hexdigest()[:6]}"
 
-    Unix group names stop at 32 characters, so long slugs are cut and made unique by a hash.
-    """
-    stem = slug if len(slug) <= 24 else f"{slug[:17]}-{hashlib.sha1(slug.encode()).hexdigest()[:6]}"
+
+def project_groups(slug: str) -> tuple[str, str]:
+    """Names of the Unix groups of a project: (members who may read, members who may write)."""
+    stem = _stem(slug)
     return f"sl-{stem}-r", f"sl-{stem}-w"
+
+
+def project_account(slug: str) -> str:
+    """The Unix account a project's runs execute as."""
+    return f"slp-{_stem(slug)}"
+
+
+def remove_user(name: str) -> None:
+    subprocess.run(["userdel", "--remove", name], capture_output=True)
 
 
 def ensure_group(name: str) -> None:
@@ -79,3 +90,14 @@ def grant_workspace(folder: Path, read_group: str, write_group: str) -> None:
         f"d:g:{read_group}:rX,d:g:{write_group}:rwX,d:o::---"
     )
     _run("setfacl", "-R", "-m", spec, str(folder))
+
+
+def grant_reading(folder: Path, read_group: str) -> None:
+    """Only `read_group` (and root) may read `folder`, now and what is written there later."""
+    if shutil.which("setfacl") is None:
+        raise UnixError("setfacl is missing: install the Debian package 'acl'")
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o750)
+    _run(
+        "setfacl", "-R", "-m", f"g:{read_group}:rX,o::---,d:g:{read_group}:rX,d:o::---", str(folder)
+    )

@@ -8,6 +8,7 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import requests
 
 from scalelab.unix import ensure_unix_user
 from tests.hubctl import running_hub
+from tests.runs.conftest import write_notebook
 
 pytestmark = pytest.mark.hub
 
@@ -35,9 +37,13 @@ def team() -> Iterator[tuple[Path, list[str]]]:
         for name in names:
             subprocess.run(["userdel", "--remove", name], capture_output=True)
             subprocess.run(["groupdel", name], capture_output=True)
+        for line in Path("/etc/passwd").read_text().splitlines():
+            account = line.split(":", 1)[0]
+            if account.startswith("slp-ws-" + names[0]):
+                subprocess.run(["userdel", "--remove", account], capture_output=True)
         for line in Path("/etc/group").read_text().splitlines():
             group = line.split(":", 1)[0]
-            if group.startswith("sl-ws-" + names[0]):
+            if group.startswith(("sl-ws-" + names[0], "slp-ws-" + names[0])):
                 subprocess.run(["groupdel", group], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
@@ -131,3 +137,37 @@ def test_the_os_enforces_project_roles(team: tuple[Path, list[str]]) -> None:
         )
         create = f"open({str(workspace / 'y.txt')!r}, 'w').write('y')"
         assert as_user(editor, create).returncode != 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the system-users mode runs the hub as root")
+def test_runs_execute_as_the_project_account(team: tuple[Path, list[str]]) -> None:
+    from scalelab.unix import project_account
+
+    root, (owner, *_) = team
+    slug = f"ws-{owner}"
+    with running_hub(root, SCALELAB_MODE="system-users") as hub:
+        call = {"Authorization": f"token {hub.token_for(owner)}"}
+        api = hub.service_url + "api/projects"
+        assert requests.post(api, json={"slug": slug}, headers=call, timeout=30).status_code == 201
+        workspace = root / "workspaces" / slug
+        write_notebook(
+            workspace / "who.ipynb",
+            "n = 1",
+            "import getpass, pathlib\npathlib.Path('who.txt').write_text(getpass.getuser())\n"
+            "try:\n    open('/root/scalelab-escape', 'w')\nexcept PermissionError:\n"
+            "    print('refused')",
+        )
+        run = requests.post(
+            f"{api}/{slug}/runs", json={"target": "who.ipynb"}, headers=call, timeout=30
+        ).json()
+        deadline = time.monotonic() + 120
+        while run["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+            run = requests.get(f"{api}/{slug}/runs/{run['id']}", headers=call, timeout=30).json()
+        assert run["status"] == "succeeded", run["error"]
+        account = pwd.getpwnam(project_account(slug))
+        assert (workspace / "who.txt").read_text() == account.pw_name
+        assert (workspace / "who.txt").stat().st_uid == account.pw_uid
+        assert "refused" in (root / run["steps"][0]["output"]).read_text()
+        assert not Path("/root/scalelab-escape").exists()

@@ -173,7 +173,7 @@ class LocalExecutor(Executor):
     async def execute(self, run: RunRecord, plan: Plan) -> None:
         for kernel in {s.kernel for s in plan.steps}:
             if self.pool_size:
-                self.pool.warm(kernel)
+                self.pool.warm(kernel, plan.run_as)
         broken: set[str] = set()
         for wave in plan.waves:
             steps = [s for s in plan.steps if s.name in wave]
@@ -235,7 +235,7 @@ class LocalExecutor(Executor):
         nb = await asyncio.get_running_loop().run_in_executor(
             None, prepare_notebook, workdir / step.notebook, step.parameters
         )
-        kernel = await self.pool.take(step.kernel)
+        kernel = await self.pool.take(step.kernel, plan.run_as)
         timeout = self.step_timeout if plan.step_timeout is None else plan.step_timeout
         try:
             await kernel.prepare(

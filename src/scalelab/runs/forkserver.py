@@ -34,6 +34,16 @@ PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "zmq", "torna
 def _run_kernel(request: dict[str, Any]) -> None:
     """In the forked child: become a kernel with the given connection file."""
     os.setsid()  # its own process group, so a kill reaches whatever the kernel starts
+    user = request.get("user")
+    if user:  # become the run's OS account (the fork server runs as root then)
+        import pwd
+
+        account = pwd.getpwnam(user)
+        os.chown(request["connection_file"], account.pw_uid, account.pw_gid)
+        os.initgroups(user, account.pw_gid)
+        os.setgid(account.pw_gid)
+        os.setuid(account.pw_uid)
+        request["env"].update(HOME=account.pw_dir, USER=user, LOGNAME=user)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -129,9 +139,11 @@ class ForkServer:
             os.rmdir(self._dir)
 
 
-def fork_kernel(socket_path: str, connection_file: str, env: dict[str, str], cwd: str) -> int:
-    """Ask the fork server at `socket_path` for a kernel; returns its pid."""
-    request = {"connection_file": connection_file, "env": env, "cwd": cwd}
+def fork_kernel(
+    socket_path: str, connection_file: str, env: dict[str, str], cwd: str, user: str = ""
+) -> int:
+    """Ask the fork server at `socket_path` for a kernel (as OS account `user`); its pid."""
+    request = {"connection_file": connection_file, "env": env, "cwd": cwd, "user": user}
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.connect(socket_path)
         conn.sendall((json.dumps(request) + "\n").encode())
@@ -146,12 +158,12 @@ def forkable(spec: Any) -> bool:
     return spec.language == "python" and runs_here and "ipykernel_launcher" in argv
 
 
-def use_fork_server(spec: Any, server: ForkServer) -> None:
+def use_fork_server(spec: Any, server: ForkServer, run_as: str | None = None) -> None:
     """Make kernels of `spec` start from `server` (a KernelManager's own copy of the spec)."""
     if forkable(spec):
         spec.metadata["kernel_provisioner"] = {
             "provisioner_name": "scalelab-fork",
-            "config": {"socket_path": server.socket_path},
+            "config": {"socket_path": server.socket_path, "run_as": run_as or ""},
         }
 
 
@@ -195,6 +207,7 @@ class ForkServerProvisioner(LocalProvisioner):  # type: ignore[misc]
     """Launch Python kernels by forking the fork server instead of starting a new Python."""
 
     socket_path = Unicode("", config=True, help="Unix socket of the fork server.")
+    run_as = Unicode("", config=True, help="OS account the kernel runs as (empty: ours).")
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
         if not self.socket_path or "-f" not in cmd:
@@ -203,7 +216,7 @@ class ForkServerProvisioner(LocalProvisioner):  # type: ignore[misc]
         env = {k: str(v) for k, v in (kwargs.get("env") or os.environ).items()}
         cwd = str(kwargs.get("cwd") or Path.cwd())
         pid = await asyncio.get_running_loop().run_in_executor(
-            None, fork_kernel, self.socket_path, connection_file, env, cwd
+            None, fork_kernel, self.socket_path, connection_file, env, cwd, self.run_as
         )
         self.process = ForkedKernel(pid)
         self.pid = self.pgid = pid

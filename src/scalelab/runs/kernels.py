@@ -18,7 +18,7 @@ from typing import Any
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 
-from .forkserver import ForkServer, use_fork_server
+from .forkserver import ForkServer, forkable, use_fork_server
 
 
 @dataclass
@@ -93,11 +93,16 @@ async def _wait_until_ready(client: AsyncKernelClient, timeout: float) -> None:
 
 
 async def start_kernel(
-    name: str, fork_server: ForkServer | None, timeout: float = 60
+    name: str, fork_server: ForkServer | None, timeout: float = 60, run_as: str | None = None
 ) -> ReadyKernel:
     manager = AsyncKernelManager(kernel_name=name)
+    if run_as and (fork_server is None or not forkable(manager.kernel_spec)):
+        raise RuntimeError(
+            f"kernel {name!r} cannot run as {run_as!r}: that needs an ipykernel kernelspec "
+            "started through the fork server"
+        )
     if fork_server is not None:
-        use_fork_server(manager.kernel_spec, fork_server)
+        use_fork_server(manager.kernel_spec, fork_server, run_as)
     await manager.start_kernel()
     client = manager.client()
     client.start_channels()
@@ -111,15 +116,15 @@ async def start_kernel(
 
 
 class KernelPool:
-    """Up to `size` ready kernels per kernel name, refilled in the background."""
+    """Up to `size` ready kernels per kernel name (and OS account), refilled in the background."""
 
     def __init__(self, size: int = 2, fork: bool = True, preload: tuple[str, ...] = ()) -> None:
         self.size = size
         self.fork = fork
         self.preload = preload
         self._server: ForkServer | None = None
-        self._ready: dict[str, asyncio.Queue[ReadyKernel]] = {}
-        self._starting: dict[str, int] = {}
+        self._ready: dict[tuple[str, str | None], asyncio.Queue[ReadyKernel]] = {}
+        self._starting: dict[tuple[str, str | None], int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
 
@@ -128,44 +133,52 @@ class KernelPool:
             self._server = ForkServer(self.preload)
         return self._server
 
-    def _refill(self, name: str) -> None:
-        waiting = self._ready.setdefault(name, asyncio.Queue())
-        while not self._closed and waiting.qsize() + self._starting.get(name, 0) < self.size:
-            self._starting[name] = self._starting.get(name, 0) + 1
-            task = asyncio.ensure_future(self._start_one(name))
+    def _refill(self, key: tuple[str, str | None]) -> None:
+        waiting = self._ready.setdefault(key, asyncio.Queue())
+        while not self._closed and waiting.qsize() + self._starting.get(key, 0) < self.size:
+            self._starting[key] = self._starting.get(key, 0) + 1
+            task = asyncio.ensure_future(self._start_one(key))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _start_one(self, name: str) -> None:
+    async def _start_one(self, key: tuple[str, str | None]) -> None:
+        name, run_as = key
         try:
-            kernel = await start_kernel(name, self._fork_server())
-        except Exception:
+            kernel = await start_kernel(name, self._fork_server(), run_as=run_as)
+        except Exception as exc:
             kernel = None
+            self._failure = exc
         finally:
-            self._starting[name] -= 1
+            self._starting[key] -= 1
         if kernel is None:
             return
         if self._closed:
             await kernel.shutdown()
         else:
-            await self._ready[name].put(kernel)
+            await self._ready[key].put(kernel)
 
-    async def take(self, name: str, timeout: float = 120) -> ReadyKernel:
-        """A ready kernel of kernelspec `name`, now the caller's to shut down."""
-        self._refill(name)
+    _failure: Exception | None = None
+
+    async def take(self, name: str, run_as: str | None = None, timeout: float = 120) -> ReadyKernel:
+        """A ready kernel of kernelspec `name` (as `run_as`), now the caller's to shut down."""
+        key = (name, run_as)
+        self._refill(key)
         try:
-            kernel = await asyncio.wait_for(self._ready[name].get(), timeout)
+            kernel = await asyncio.wait_for(self._ready[key].get(), timeout)
         except TimeoutError:
-            raise TimeoutError(f"no {name!r} kernel could be started in {timeout:.0f}s") from None
-        self._refill(name)
+            why = f": {self._failure}" if self._failure else ""
+            raise TimeoutError(
+                f"no {name!r} kernel could be started in {timeout:.0f}s{why}"
+            ) from None
+        self._refill(key)
         if not await kernel.manager.is_alive():
             await kernel.shutdown()
-            return await self.take(name, timeout)
+            return await self.take(name, run_as, timeout)
         return kernel
 
-    def warm(self, name: str) -> None:
+    def warm(self, name: str, run_as: str | None = None) -> None:
         """Start filling the pool for `name` now, before the first run asks."""
-        self._refill(name)
+        self._refill((name, run_as))
 
     async def close(self) -> None:
         self._closed = True

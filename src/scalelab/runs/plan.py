@@ -37,6 +37,7 @@ class Plan:
     fresh: bool | None = None
     retries: int | None = None
     step_timeout: float | None = None
+    run_as: str | None = None  # OS account of the kernels (system-users mode); None: ours
 
 
 def _pipeline_parameter(name: str, default: Any) -> Parameter:

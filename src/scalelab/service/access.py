@@ -30,6 +30,10 @@ class WorkspaceAccess(LoggingConfigurable):
     async def forget(self, slug: str) -> None:
         return None
 
+    def run_as(self, slug: str) -> str | None:
+        """The OS account runs of `slug` execute as; None: the service's own."""
+        return None
+
 
 class UnixGroupAccess(WorkspaceAccess):
     """Two Unix groups per project (readers, writers) and ACLs on its workspace.
@@ -58,23 +62,42 @@ class UnixGroupAccess(WorkspaceAccess):
             if includes(role, "editor") and not archived:  # type: ignore[arg-type]
                 writers |= names
         folder = app.workspaces.path(slug)
+        outputs = app.runs.outputs / slug
         home_root = Path(app.data_root) / "users"
         await asyncio.get_running_loop().run_in_executor(
-            None, self._apply, slug, folder, home_root, readers, writers
+            None, self._apply, slug, folder, outputs, home_root, readers, writers, archived
         )
 
     def _apply(
-        self, slug: str, folder: Path, home_root: Path, readers: set[str], writers: set[str]
+        self,
+        slug: str,
+        folder: Path,
+        outputs: Path,
+        home_root: Path,
+        readers: set[str],
+        writers: set[str],
+        archived: bool,
     ) -> None:
         read_group, write_group = unix.project_groups(slug)
         for name in readers:
             unix.ensure_unix_user(name, home_root)
+        # The project's own account, which its runs execute as: it reads, and writes unless
+        # the project is archived, like an editor.
+        account = unix.ensure_unix_user(unix.project_account(slug), home_root).pw_name
+        readers = readers | {account}
+        if not archived:
+            writers = writers | {account}
         for group, users in ((read_group, readers), (write_group, writers)):
             unix.ensure_group(group)
             unix.set_group_members(group, users)
         unix.grant_workspace(folder, read_group, write_group)
+        unix.grant_reading(outputs, read_group)
         self.log.info("Workspace %s: %d readers, %d writers", slug, len(readers), len(writers))
 
     async def forget(self, slug: str) -> None:
+        unix.remove_user(unix.project_account(slug))
         for group in unix.project_groups(slug):
             unix.remove_group(group)
+
+    def run_as(self, slug: str) -> str | None:
+        return unix.project_account(slug)

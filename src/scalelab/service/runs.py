@@ -196,6 +196,7 @@ class RunsHandler(RunScoped):
             None, lambda: make_plan(workspace, body.target, body.parameters)
         )
         plan.fresh, plan.retries, plan.step_timeout = body.fresh, body.retries, body.timeout
+        plan.run_as = self.app.workspace_access.run_as(slug)
         record = new_record(plan, trigger="user", triggered_by=self.identity.name)
         self.app.runs.submit(self.runs, record, plan)
         self.write_model(run_model(record, slug), status=201)

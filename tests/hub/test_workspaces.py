@@ -138,3 +138,30 @@ def test_paths_cannot_leave_the_workspace(hub: Hub, labs: tuple[Lab, Lab, str], 
     )
     assert 400 <= r.status_code < 500
     assert not os.path.exists("/etc/x")
+
+
+def test_a_run_goes_on_when_its_owners_server_stops(hub: Hub, labs: tuple[Lab, Lab, str]) -> None:
+    import time
+
+    from tests.runs.conftest import write_notebook
+
+    alice, _, slug = labs
+    workspace = hub.data_root / "workspaces" / slug
+    write_notebook(
+        workspace / "later.ipynb",
+        "n = 1",
+        "import time, pathlib; time.sleep(4); pathlib.Path('done.txt').write_text('x')",
+    )
+    started = alice.service("POST", f"api/projects/{slug}/runs", json={"target": "later.ipynb"})
+    assert started.status_code == 201, started.text
+    hub.stop_server("alice")  # the lab that asked is gone; the service carries on
+    url = f"{hub.service_url}api/projects/{slug}/runs/{started.json()['id']}"
+    deadline = time.monotonic() + 90
+    while (run := requests.get(url, headers=alice.headers, timeout=30).json())["status"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    assert run["status"] == "succeeded"
+    assert (workspace / "done.txt").exists()

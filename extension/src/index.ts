@@ -33,8 +33,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const client = createClient(app.serviceManager.serverSettings);
     const openWorkspace = browser
       ? async (project: ProjectModel): Promise<void> => {
-          await browser.model.cd('/' + project.workspace);
           app.shell.activateById(browser.id);
+          await browser.model.cd('/' + project.workspace);
         }
       : undefined;
     const panel = new ScaleLabPanel(client, {

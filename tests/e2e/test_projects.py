@@ -24,7 +24,9 @@ def open_panel(page: Page) -> None:
 def open_workspace_notebook(page: Page, name: str) -> None:
     page.get_by_test_id(f"scalelab-project-{SLUG}").click()
     page.get_by_test_id("scalelab-open-workspace").click()
-    page.locator(".jp-DirListing-item", has_text=name).dblclick()
+    item = page.locator(".jp-DirListing-item", has_text=name)
+    expect(item).to_be_visible(timeout=30_000)
+    item.dblclick()
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
 
 

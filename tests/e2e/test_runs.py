@@ -45,7 +45,7 @@ def test_run_from_the_form_open_the_output_and_compare(
         form.get_by_role("button", name="Create").click()
         expect(page.get_by_test_id("scalelab-my-role")).to_contain_text("owner")
         page.get_by_test_id("scalelab-open-workspace").click()
-        expect(page.locator(".jp-DirListing-item", has_text=NOTEBOOK)).to_be_visible()
+        expect(page.locator(".jp-DirListing-item", has_text=NOTEBOOK)).to_be_visible(timeout=30_000)
 
         run_with_parameters(page, "0.5")
         # Starting a run shows it, selected, in the panel's Runs view.

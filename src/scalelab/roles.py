@@ -28,9 +28,3 @@ def includes(held: RoleName | None, needed: RoleName) -> bool:
 
 def highest(roles: list[RoleName]) -> RoleName | None:
     return max(roles, key=rank) if roles else None
-
-
-def parse_role(value: str) -> RoleName:
-    if value not in ROLES:
-        raise ValueError(f"unknown role {value!r}; roles are {', '.join(ROLES)}")
-    return value  # type: ignore[return-value]

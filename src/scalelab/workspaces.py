@@ -120,12 +120,3 @@ class Workspaces:
 
     def remove(self, slug: str) -> None:
         shutil.rmtree(self.path(slug), ignore_errors=True)
-
-    def restore_archive(self, archive: Path, slug: str) -> Path:
-        """Unpack an archive made by `archive` back into the workspace of `slug`."""
-        target = self.path(slug)
-        if target.exists():
-            raise FileExistsError(f"workspace folder for {slug!r} already exists")
-        with tarfile.open(archive) as tar:
-            tar.extractall(self.root, filter="data")
-        return target

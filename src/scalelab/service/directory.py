@@ -96,6 +96,3 @@ class HubDirectory(LoggingConfigurable):
     async def groups_of(self, name: str) -> tuple[str, ...]:
         model = await self.user(name)
         return tuple(sorted(model.get("groups") or ())) if model else ()
-
-    def forget(self) -> None:
-        self._cache.clear()

@@ -44,7 +44,7 @@ c.JupyterHub.services = [
         "display": True,
         "url": f"http://127.0.0.1:{s.service_port}",
         "command": [sys.executable, "-m", "scalelab.service"],
-        "environment": {"SCALELAB_DATA_ROOT": s.data_root},
+        "environment": {"SCALELAB_DATA_ROOT": s.data_root, "SCALELAB_PUBLIC_URL": s.public_url},
         "oauth_no_confirm": True,
     }
 ]

@@ -210,6 +210,177 @@ export interface NotebookDiff {
   diff: unknown[];
 }
 
+/** Fire times missed while the service was down: skip them, or one catch-up run. */
+export type MisfirePolicy = 'skip' | 'run_once';
+
+/** When the previous run is still going: allow, forbid (record a skip), replace it. */
+export type ConcurrencyPolicy = 'allow' | 'forbid' | 'replace';
+
+/** When to notify the project members (and the webhook). */
+export type NotifyWhen = 'failure' | 'always' | 'never';
+
+/** All misfire policies, in the order the form offers them. */
+export const MISFIRE_POLICIES: readonly MisfirePolicy[] = ['run_once', 'skip'];
+
+/** All concurrency policies, in the order the form offers them. */
+export const CONCURRENCY_POLICIES: readonly ConcurrencyPolicy[] = [
+  'forbid',
+  'allow',
+  'replace'
+];
+
+/** All notification choices, in the order the form offers them. */
+export const NOTIFY_WHEN: readonly NotifyWhen[] = ['failure', 'always', 'never'];
+
+/**
+ * What a schedule runs and when; every field optional, for edits
+ * (`ScheduleSettings` on the server).
+ */
+export interface ScheduleSettings {
+  name?: string | null;
+  /** Notebook or pipeline.yaml, relative to the workspace. */
+  target?: string | null;
+  parameters?: Record<string, unknown> | null;
+  /** Five fields: minute hour day-of-month month day-of-week. */
+  cron?: string | null;
+  /** IANA name, e.g. `Europe/Paris`. */
+  timezone?: string | null;
+  /** Seconds per step (> 0). */
+  timeout?: number | null;
+  /** 0 to 5. */
+  retries?: number | null;
+  /** Run every step, reusing nothing. */
+  fresh?: boolean | null;
+  misfire?: MisfirePolicy | null;
+  /** Seconds (60 to 7 days); older misses are not caught up. */
+  misfire_deadline?: number | null;
+  concurrency?: ConcurrencyPolicy | null;
+  notify?: NotifyWhen | null;
+  /** Slack-compatible incoming webhook; an empty string removes it. */
+  webhook_url?: string | null;
+  paused?: boolean | null;
+}
+
+/** Body of `POST api/projects/{slug}/schedules`. */
+export interface ScheduleCreate extends ScheduleSettings {
+  name: string;
+  target: string;
+  cron: string;
+  /** Defaults to `UTC`. */
+  timezone?: string;
+  parameters?: Record<string, unknown>;
+  retries?: number;
+  fresh?: boolean;
+  misfire?: MisfirePolicy;
+  misfire_deadline?: number;
+  concurrency?: ConcurrencyPolicy;
+  notify?: NotifyWhen;
+  paused?: boolean;
+}
+
+/** Body of `PATCH api/projects/{slug}/schedules/{id}`: the fields to change. */
+export type ScheduleUpdate = ScheduleSettings;
+
+/** A schedule, as returned by `GET api/projects/{slug}/schedules/{id}`. */
+export interface ScheduleModel {
+  id: number;
+  project: string;
+  name: string;
+  target: string;
+  parameters: Record<string, unknown>;
+  cron: string;
+  timezone: string;
+  timeout: number | null;
+  retries: number;
+  fresh: boolean;
+  misfire: MisfirePolicy;
+  misfire_deadline: number;
+  concurrency: ConcurrencyPolicy;
+  notify: NotifyWhen;
+  /** Where the webhook goes (scheme and host only), or `null`. */
+  webhook: string | null;
+  paused: boolean;
+  /** `null` while paused. */
+  next_fire_at: string | null;
+  /** The next five, whether paused or not. */
+  next_fire_times: string[];
+  last_fire_at: string | null;
+  last_run_id: string | null;
+  last_status: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+/** `GET api/projects/{slug}/schedules`. */
+export interface ScheduleList {
+  schedules: ScheduleModel[];
+}
+
+/** What the scheduler did at a fire time. */
+export type ScheduleOutcome = 'starting' | 'queued' | 'missed' | 'skipped' | 'failed';
+
+/** One fire time of a schedule. */
+export interface ScheduleEvent {
+  /** The fire time. */
+  due_at: string;
+  /** When the scheduler handled it. */
+  at: string;
+  outcome: ScheduleOutcome;
+  run_id: string | null;
+  run_status: string | null;
+  detail: string;
+}
+
+/** `GET api/projects/{slug}/schedules/{id}/history` (newest first). */
+export interface ScheduleHistory {
+  schedule: number;
+  events: ScheduleEvent[];
+}
+
+/** Body of `POST api/projects/{slug}/schedules/preview`. */
+export interface CronPreviewRequest {
+  cron: string;
+  /** Defaults to `UTC`. */
+  timezone?: string;
+}
+
+/** `POST api/projects/{slug}/schedules/preview`. */
+export interface CronPreview {
+  cron: string;
+  timezone: string;
+  next_fire_times: string[];
+  /** Seconds between the closest two fire times. */
+  shortest_interval: number;
+}
+
+/** The level of a notification. */
+export type NotificationLevel = 'error' | 'warning' | 'success' | 'info';
+
+/** A notification about a scheduled run, for the members of its project. */
+export interface NotificationModel {
+  id: number;
+  project: string;
+  at: string;
+  level: NotificationLevel;
+  title: string;
+  message: string;
+  /**
+   * Absolute hub URLs: `output` (the output notebook) and `diff` (against
+   * the last successful run), when there are.
+   */
+  links: { output?: string; diff?: string; [name: string]: string | undefined };
+  run_id: string | null;
+  schedule_id: number | null;
+  /** Webhook delivery: `''`, `pending`, `sent …` or `failed …`. */
+  webhook: string;
+}
+
+/** `GET api/notifications` (newest first). */
+export interface NotificationList {
+  notifications: NotificationModel[];
+}
+
 /** `GET`/`PUT api/me/preferences`. */
 export interface PreferencesModel {
   preferences: Record<string, unknown>;
@@ -280,6 +451,11 @@ function memberPath(slug: string, kind: MemberKind, name: string): string {
 /** `api/projects/{slug}/runs/{id}` with the segments encoded. */
 function runPath(slug: string, id: string): string {
   return `${projectPath(slug)}/runs/${encodeURIComponent(id)}`;
+}
+
+/** `api/projects/{slug}/schedules/{id}` with the slug encoded. */
+function schedulePath(slug: string, id: number): string {
+  return `${projectPath(slug)}/schedules/${encodeURIComponent(String(id))}`;
 }
 
 /** A request with a JSON body. */
@@ -435,6 +611,63 @@ export class ScaleLabClient {
       `${runPath(slug, id)}/diff?other=${encodeURIComponent(otherId)}` +
         `&step=${encodeURIComponent(step)}`
     );
+  }
+
+  /** The schedules of a project. */
+  listSchedules(slug: string): Promise<ScheduleList> {
+    return this.request<ScheduleList>(`${projectPath(slug)}/schedules`);
+  }
+
+  /** Create a schedule (editor or more). */
+  createSchedule(slug: string, body: ScheduleCreate): Promise<ScheduleModel> {
+    return this.request<ScheduleModel>(
+      `${projectPath(slug)}/schedules`,
+      jsonInit('POST', body)
+    );
+  }
+
+  /** One schedule, with its next five fire times. */
+  getSchedule(slug: string, id: number): Promise<ScheduleModel> {
+    return this.request<ScheduleModel>(schedulePath(slug, id));
+  }
+
+  /** Change some fields of a schedule, e.g. `{paused: true}`. */
+  updateSchedule(
+    slug: string,
+    id: number,
+    body: ScheduleUpdate
+  ): Promise<ScheduleModel> {
+    return this.request<ScheduleModel>(
+      schedulePath(slug, id),
+      jsonInit('PATCH', body)
+    );
+  }
+
+  /** Delete a schedule; its runs stay. */
+  async deleteSchedule(slug: string, id: number): Promise<void> {
+    await this.request<unknown>(schedulePath(slug, id), { method: 'DELETE' });
+  }
+
+  /** What happened at each fire time of a schedule, newest first. */
+  scheduleHistory(slug: string, id: number): Promise<ScheduleHistory> {
+    return this.request<ScheduleHistory>(`${schedulePath(slug, id)}/history`);
+  }
+
+  /** Check a cron expression and timezone; the next five fire times. */
+  previewCron(slug: string, body: CronPreviewRequest): Promise<CronPreview> {
+    return this.request<CronPreview>(
+      `${projectPath(slug)}/schedules/preview`,
+      jsonInit('POST', body)
+    );
+  }
+
+  /** Notifications of my projects, newest first; only newer than `after`. */
+  listNotifications(after?: number | null): Promise<NotificationList> {
+    const query =
+      after === undefined || after === null
+        ? ''
+        : `?after=${encodeURIComponent(String(after))}`;
+    return this.request<NotificationList>(`api/notifications${query}`);
   }
 
   /** The caller's preferences. */

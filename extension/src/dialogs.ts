@@ -1,6 +1,6 @@
-import { InputDialog } from '@jupyterlab/apputils';
+import { Dialog, InputDialog, showDialog } from '@jupyterlab/apputils';
 
-import { type ProjectModel } from './api';
+import { type ProjectModel, type ScheduleModel } from './api';
 
 /**
  * Ask the user to type the project's slug to confirm its deletion.
@@ -18,4 +18,17 @@ export async function askDeleteConfirmation(
     required: true
   });
   return result.button.accept ? (result.value ?? '') : null;
+}
+
+/** Ask before deleting a schedule; resolves to `true` to delete. */
+export async function confirmDeleteSchedule(schedule: ScheduleModel): Promise<boolean> {
+  const result = await showDialog({
+    title: `Delete schedule “${schedule.name}”?`,
+    body: `It will not run ${schedule.target} any more. Its runs stay.`,
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.warnButton({ label: 'Delete', ariaLabel: 'Delete schedule' })
+    ]
+  });
+  return result.button.accept;
 }

@@ -6,13 +6,17 @@ import {
   type RunModel,
   ScaleLabAPIError,
   type ScaleLabClient,
+  type ScheduleModel,
   type UserModel
 } from './api';
 import { type AskDeleteConfirmation, type OpenWorkspace } from './details';
-import { askDeleteConfirmation } from './dialogs';
+import { askDeleteConfirmation, confirmDeleteSchedule } from './dialogs';
 import { scalelabIcon } from './icons';
 import { ProjectsSection } from './projects';
 import { type OpenOutput, type ShowDiff } from './runs';
+import { type OpenScheduleDialog } from './schedulehelpers';
+import { openScheduleDialog } from './scheduleform';
+import { type ConfirmDeleteSchedule } from './schedules';
 
 /** Options for {@link ScaleLabPanel}. */
 export interface ScaleLabPanelOptions {
@@ -27,6 +31,10 @@ export interface ScaleLabPanelOptions {
   openOutput?: OpenOutput;
   /** Show a diff between two runs; without it "Compare" is disabled. */
   showDiff?: ShowDiff;
+  /** The schedule dialog; defaults to a JupyterLab dialog. */
+  openScheduleDialog?: OpenScheduleDialog;
+  /** Ask before deleting a schedule; defaults to a JupyterLab dialog. */
+  confirmDeleteSchedule?: ConfirmDeleteSchedule;
 }
 
 /** Format a user for display. */
@@ -109,7 +117,10 @@ export class ScaleLabPanel extends Widget {
       askDeleteConfirmation:
         options.askDeleteConfirmation ?? askDeleteConfirmation,
       openOutput: options.openOutput,
-      showDiff: options.showDiff
+      showDiff: options.showDiff,
+      openScheduleDialog:
+        options.openScheduleDialog ?? (request => openScheduleDialog(client, request)),
+      confirmDeleteSchedule: options.confirmDeleteSchedule ?? confirmDeleteSchedule
     });
 
     this.node.append(
@@ -145,6 +156,14 @@ export class ScaleLabPanel extends Widget {
    */
   async showRun(slug: string, run: RunModel): Promise<void> {
     await this._projects.showRun(slug, run);
+  }
+
+  /**
+   * Show the schedules of project `slug` with `schedule` highlighted (e.g.
+   * one just created); reveal the panel with `app.shell.activateById`.
+   */
+  async showSchedule(slug: string, schedule: ScheduleModel): Promise<void> {
+    await this._projects.showSchedule(slug, schedule);
   }
 
   dispose(): void {

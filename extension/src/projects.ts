@@ -4,6 +4,7 @@ import {
   type ProjectModel,
   type RunModel,
   type ScaleLabClient,
+  type ScheduleModel,
   type UserModel
 } from './api';
 import {
@@ -20,6 +21,11 @@ import {
   sortProjects
 } from './helpers';
 import { type OpenOutput, RunsView, type ShowDiff } from './runs';
+import { type OpenScheduleDialog } from './schedulehelpers';
+import { type ConfirmDeleteSchedule, SchedulesView } from './schedules';
+
+/** The views of the current project, one tab each. */
+export type ProjectView = 'runs' | 'schedules';
 
 const TEMPLATES: readonly NonNullable<ProjectCreate['template']>[] = [
   'empty',
@@ -36,6 +42,10 @@ export interface ProjectsSectionOptions {
   openOutput?: OpenOutput;
   /** Shows a diff between two runs; missing: "Compare" disabled. */
   showDiff?: ShowDiff;
+  /** The schedule dialog; missing: no "Schedule…" on runs, no Edit. */
+  openScheduleDialog?: OpenScheduleDialog;
+  /** Asks before deleting a schedule; missing: delete without asking. */
+  confirmDeleteSchedule?: ConfirmDeleteSchedule;
 }
 
 /**
@@ -109,11 +119,53 @@ export class ProjectsSection {
       text: 'Select a project to see its details.'
     });
     this._current.append(this._hint);
+    const openDialog = options.openScheduleDialog;
     this._runs = new RunsView({
       client: this._client,
       openOutput: options.openOutput,
-      showDiff: options.showDiff
+      showDiff: options.showDiff,
+      scheduleRun: openDialog
+        ? run => {
+            void this._scheduleRun(run, openDialog);
+          }
+        : undefined
     });
+    this._schedules = new SchedulesView({
+      client: this._client,
+      openScheduleDialog: openDialog,
+      confirmDelete: options.confirmDeleteSchedule,
+      openRun: (slug, runId) => {
+        void this._openRun(slug, runId);
+      }
+    });
+    const tab = (label: string, view: ProjectView, testid: string): HTMLButtonElement =>
+      button(
+        label,
+        () => {
+          this.selectView(view);
+        },
+        {
+          className: 'jp-ScaleLabPanel-tab',
+          testid,
+          attrs: { role: 'tab', 'data-view': view }
+        }
+      );
+    this._runsTab = tab('Runs', 'runs', 'scalelab-runs-tab');
+    this._schedulesTab = tab('Schedules', 'schedules', 'scalelab-schedules-tab');
+    this._tabs = el(
+      'div',
+      {
+        className: 'jp-ScaleLabPanel-tabs',
+        testid: 'scalelab-project-tabs',
+        attrs: { role: 'tablist', 'aria-label': 'Project views' }
+      },
+      this._runsTab,
+      this._schedulesTab
+    );
+    this._runsHost = el('div', { attrs: { role: 'tabpanel' } }, this._runs.node);
+    this._schedulesHost = el('div', { attrs: { role: 'tabpanel' } }, this._schedules.node);
+    this._tabs.hidden = true;
+    this._renderTabs();
 
     this.node = el(
       'section',
@@ -125,7 +177,9 @@ export class ProjectsSection {
       this._list,
       form,
       this._current,
-      this._runs.node
+      this._tabs,
+      this._runsHost,
+      this._schedulesHost
     );
   }
 
@@ -134,14 +188,32 @@ export class ProjectsSection {
     return this._runs;
   }
 
-  /** Poll the runs while `active` (the panel is shown). */
+  /** The schedules of the current project. */
+  get schedules(): SchedulesView {
+    return this._schedules;
+  }
+
+  /** The view shown for the current project. */
+  get view(): ProjectView {
+    return this._view;
+  }
+
+  /** Show the Runs or the Schedules of the current project. */
+  selectView(view: ProjectView): void {
+    this._view = view;
+    this._renderTabs();
+  }
+
+  /** Poll the runs and schedules while `active` (the panel is shown). */
   setActive(active: boolean): void {
     this._runs.setActive(active);
+    this._schedules.setActive(active);
   }
 
   /** Stop polling for good. */
   dispose(): void {
     this._runs.dispose();
+    this._schedules.dispose();
   }
 
   /**
@@ -156,7 +228,25 @@ export class ProjectsSection {
       return;
     }
     const selecting = this.select(slug);
+    this.selectView('runs');
     await this._runs.showRun(run);
+    await selecting;
+  }
+
+  /**
+   * Make `slug` the current project and show `schedule` in its schedules
+   * (e.g. one just created).
+   */
+  async showSchedule(slug: string, schedule: ScheduleModel): Promise<void> {
+    if (!this._projects.some(p => p.slug === slug)) {
+      await this.refresh();
+    }
+    if (!this._projects.some(p => p.slug === slug)) {
+      return;
+    }
+    const selecting = this.select(slug);
+    this.selectView('schedules');
+    await this._schedules.showSchedule(schedule);
     await selecting;
   }
 
@@ -263,6 +353,43 @@ export class ProjectsSection {
     }
   }
 
+  private _renderTabs(): void {
+    for (const [tab, view] of [
+      [this._runsTab, 'runs'],
+      [this._schedulesTab, 'schedules']
+    ] as const) {
+      const selected = view === this._view;
+      tab.classList.toggle('jp-mod-selected', selected);
+      tab.setAttribute('aria-selected', String(selected));
+    }
+    this._runsHost.hidden = this._view !== 'runs';
+    this._schedulesHost.hidden = this._view !== 'schedules';
+    this._schedules.setVisible(this._view === 'schedules');
+  }
+
+  /** "Schedule…" on a run: the dialog, prefilled; then show the schedule. */
+  private async _scheduleRun(run: RunModel, open: OpenScheduleDialog): Promise<void> {
+    const slug = run.project;
+    try {
+      const saved = await open({ slug, target: run.target, values: run.parameters });
+      if (saved) {
+        await this.showSchedule(slug, saved);
+      }
+    } catch (err) {
+      setError(this._error, `Could not schedule ${run.target}: ${errorMessage(err)}`);
+    }
+  }
+
+  /** A run id in a schedule's history: show that run in the Runs view. */
+  private async _openRun(slug: string, runId: string): Promise<void> {
+    try {
+      const run = await this._client.getRun(slug, runId);
+      await this.showRun(slug, run);
+    } catch (err) {
+      setError(this._error, `Could not show run ${runId}: ${errorMessage(err)}`);
+    }
+  }
+
   private _onDeleted(deleted: DeletedProject): void {
     this._showStatus(
       `Deleted ${deleted.slug}; its workspace was archived to ${deleted.archive}.`
@@ -354,6 +481,8 @@ export class ProjectsSection {
     const project =
       this._projects.find(p => p.slug === this._currentSlug) ?? null;
     this._runs.setProject(project, this._user);
+    this._schedules.setProject(project, this._user);
+    this._tabs.hidden = project === null;
     if (project === null) {
       this._details = null;
       this._current.replaceChildren(this._hint);
@@ -394,6 +523,13 @@ export class ProjectsSection {
   private readonly _current: HTMLElement;
   private readonly _hint: HTMLElement;
   private readonly _runs: RunsView;
+  private readonly _schedules: SchedulesView;
+  private readonly _tabs: HTMLElement;
+  private readonly _runsTab: HTMLButtonElement;
+  private readonly _schedulesTab: HTMLButtonElement;
+  private readonly _runsHost: HTMLElement;
+  private readonly _schedulesHost: HTMLElement;
+  private _view: ProjectView = 'runs';
   private _details: ProjectDetails | null = null;
   private _projects: ProjectModel[] = [];
   private _currentSlug: string | null = null;

@@ -8,6 +8,7 @@ import {
   changedParameters,
   initialRaw,
   parameterControl,
+  rawFromValue,
   type RawValue,
   readValue
 } from './runhelpers';
@@ -18,31 +19,55 @@ export interface RunFormValue {
   fresh: boolean;
 }
 
+/** Options for {@link RunForm}. */
+export interface RunFormOptions {
+  /**
+   * Values to show instead of the defaults (e.g. the parameters of an
+   * earlier run); names that are not parameters are ignored.
+   */
+  values?: Readonly<Record<string, unknown>>;
+  /** Whether "fresh" starts checked (default: no). */
+  fresh?: boolean;
+  /** Whether the form has the "fresh" checkbox (default: yes). */
+  freshControl?: boolean;
+  /**
+   * Prefix of the controls' `name` attributes (default: none), so that
+   * parameters cannot clash with other fields of a larger form.
+   */
+  namePrefix?: string;
+}
+
 type Control = HTMLInputElement | HTMLTextAreaElement;
 
 /** The control of one parameter, typed by the parameter's `type`. */
-function parameterInput(param: ParameterModel): Control {
+function parameterInput(
+  param: ParameterModel,
+  options: RunFormOptions
+): Control {
   const kind = parameterControl(param);
-  const raw = initialRaw(param);
+  const values = options.values ?? {};
+  const raw = Object.prototype.hasOwnProperty.call(values, param.name)
+    ? rawFromValue(param, values[param.name])
+    : initialRaw(param);
   const attrs = {
-    name: param.name,
+    name: (options.namePrefix ?? '') + param.name,
     'aria-label': param.name,
     'data-type': param.type
   };
-  const options = {
+  const elementOptions = {
     className: 'jp-ScaleLabRunForm-input',
     testid: `scalelab-param-${param.name}`,
     title: param.help || `${param.name} (${param.type})`,
     attrs
   };
   if (kind === 'json') {
-    const area = el('textarea', options);
+    const area = el('textarea', elementOptions);
     area.rows = Math.min(6, Math.max(2, String(raw).length / 40 + 1));
     area.spellcheck = false;
     area.value = String(raw);
     return area;
   }
-  const input = el('input', options);
+  const input = el('input', elementOptions);
   input.autocomplete = 'off';
   input.spellcheck = false;
   switch (kind) {
@@ -85,7 +110,7 @@ function rawOf(control: Control): RawValue {
  * disables the dialog's Run button.
  */
 export class RunForm extends Widget {
-  constructor(model: ParametersModel) {
+  constructor(model: ParametersModel, options: RunFormOptions = {}) {
     super();
     this.addClass('jp-ScaleLabRunForm');
     this._params = model.parameters;
@@ -117,7 +142,7 @@ export class RunForm extends Widget {
       );
     }
     for (const param of this._params) {
-      const control = parameterInput(param);
+      const control = parameterInput(param, options);
       this._controls.set(param.name, control);
       const label = el(
         'label',
@@ -151,17 +176,20 @@ export class RunForm extends Widget {
       attrs: { name: 'scalelab-fresh' }
     });
     this._fresh.type = 'checkbox';
-    form.append(
-      el(
-        'label',
-        {
-          className: 'jp-ScaleLabRunForm-param jp-mod-checkbox jp-ScaleLabRunForm-fresh',
-          title: 'Reuse no outputs of earlier runs'
-        },
-        this._fresh,
-        el('span', { text: 'Run every step again (fresh)' })
-      )
-    );
+    this._fresh.checked = options.fresh === true;
+    if (options.freshControl !== false) {
+      form.append(
+        el(
+          'label',
+          {
+            className: 'jp-ScaleLabRunForm-param jp-mod-checkbox jp-ScaleLabRunForm-fresh',
+            title: 'Reuse no outputs of earlier runs'
+          },
+          this._fresh,
+          el('span', { text: 'Run every step again (fresh)' })
+        )
+      );
+    }
     this._error = errorLine('scalelab-run-form-error');
     form.append(this._error);
 

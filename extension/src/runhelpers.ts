@@ -160,6 +160,28 @@ export function initialRaw(param: ParameterModel): RawValue {
   }
 }
 
+/**
+ * What the run form shows for a parameter set to `value` (e.g. a parameter
+ * of an earlier run): the inverse of {@link readValue}.
+ */
+export function rawFromValue(param: ParameterModel, value: unknown): RawValue {
+  switch (parameterControl(param)) {
+    case 'checkbox':
+      return typeof value === 'boolean' ? value : initialRaw(param);
+    case 'integer':
+    case 'number':
+      return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? '';
+    case 'json':
+      return JSON.stringify(value) ?? '';
+    default:
+      if (param.type === 'str' && typeof value === 'string') {
+        return value;
+      }
+      // Any type: a literal, so that the string "3" stays a string.
+      return JSON.stringify(value) ?? String(value);
+  }
+}
+
 const INTEGER = /^[+-]?\d(?:_?\d)*$/;
 const DECIMAL = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d+)?$/;
 

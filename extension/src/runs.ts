@@ -21,6 +21,7 @@ import {
   statusClass,
   upsertRun
 } from './runhelpers';
+import { canEditSchedules } from './schedulehelpers';
 
 /** How often the runs are reloaded while one is queued or running (ms). */
 export const POLL_INTERVAL = 2000;
@@ -38,6 +39,11 @@ export interface RunsViewOptions {
   openOutput?: OpenOutput;
   /** Missing when diffs cannot be shown. */
   showDiff?: ShowDiff;
+  /**
+   * Open the schedule dialog for a finished run's target and parameters
+   * ("Schedule…"); missing: no such button.
+   */
+  scheduleRun?: (run: RunModel) => void;
 }
 
 function statusBadge(status: string, testid: string): HTMLElement {
@@ -366,6 +372,30 @@ export class RunsView {
         { testid: 'scalelab-run-cancel', warn: true }
       );
       node.append(el('div', { className: 'jp-ScaleLabPanel-actions' }, cancel));
+    }
+    const { scheduleRun } = this._options;
+    if (
+      scheduleRun &&
+      !isActiveStatus(run.status) &&
+      this._project?.archived === false &&
+      canEditSchedules(this._project, this._user)
+    ) {
+      node.append(
+        el(
+          'div',
+          { className: 'jp-ScaleLabPanel-actions' },
+          button(
+            'Schedule…',
+            () => {
+              scheduleRun(run);
+            },
+            {
+              testid: 'scalelab-run-schedule',
+              title: `Run ${run.target} on a schedule, with these parameters`
+            }
+          )
+        )
+      );
     }
     node.append(
       el('div', { className: 'jp-ScaleLabPanel-subheading', text: 'Steps' }),

@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", help="with --remote: a JupyterHub API token (default: $JUPYTERHUB_API_TOKEN)"
     )
     run.set_defaults(func=cmd_run)
+    from .schedules.cli import add_parser as add_schedule_parser
+
+    add_schedule_parser(commands)
     return parser
 
 

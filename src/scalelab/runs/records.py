@@ -56,6 +56,7 @@ class RunRecord(BaseModel):
     status: Status = "queued"
     trigger: Trigger = "user"
     triggered_by: str = ""
+    schedule_id: int | None = Field(default=None, description="the schedule that fired this run")
     parameters: dict[str, Any] = Field(default_factory=dict)
     executor: str = "local"
     created_at: datetime = Field(default_factory=now)

@@ -9,28 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-import requests
-
+from ..client import RemoteError, ServiceClient
 from .parameters import parse_assignments
 from .records import FINAL, RunRecord
-
-
-class RemoteError(Exception):
-    pass
-
-
-def _call(session: requests.Session, method: str, url: str, **kwargs: Any) -> Any:
-    try:
-        r = session.request(method, url, timeout=60, **kwargs)
-    except requests.RequestException as exc:
-        raise RemoteError(f"cannot reach {url}: {exc.__class__.__name__}") from None
-    if r.status_code >= 400:
-        try:
-            message = r.json()["message"]
-        except ValueError:
-            message = r.reason
-        raise RemoteError(f"{r.status_code}: {message}")
-    return r.json()
 
 
 def run_remotely(args: argparse.Namespace) -> int:
@@ -41,9 +22,8 @@ def run_remotely(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    base = args.remote.rstrip("/") + f"/api/projects/{args.project}/runs"
-    session = requests.Session()
-    session.headers["Authorization"] = f"token {token}"
+    client = ServiceClient(args.remote, token)
+    base = f"api/projects/{args.project}"
     body = {
         "target": args.path,
         "parameters": parse_assignments(args.parameter),
@@ -53,15 +33,12 @@ def run_remotely(args: argparse.Namespace) -> int:
     }
     try:
         # Values typed on the command line are read as the notebook declares them, remotely.
-        params = _call(
-            session, "GET", base.removesuffix("/runs") + "/parameters", params={"path": args.path}
-        )
-        body["parameters"] = _typed(params, body["parameters"])
-        run = _call(session, "POST", base, json=body)
+        body["parameters"] = typed_parameters(client, args.project, args.path, body["parameters"])
+        run = client.call("POST", f"{base}/runs", json=body)
         seen: dict[str, str] = {}
         while run["status"] not in FINAL:
             time.sleep(0.5)
-            run = _call(session, "GET", f"{base}/{run['id']}")
+            run = client.call("GET", f"{base}/runs/{run['id']}")
             for step in run["steps"]:
                 if not args.quiet and seen.get(step["name"]) != step["status"]:
                     seen[step["name"]] = step["status"]
@@ -82,10 +59,14 @@ def run_remotely(args: argparse.Namespace) -> int:
     return 1
 
 
-def _typed(described: dict[str, Any], given: dict[str, str]) -> dict[str, Any]:
+def typed_parameters(
+    client: ServiceClient, project: str, path: str, given: dict[str, str]
+) -> dict[str, Any]:
+    """Values typed on the command line, read as the notebook or pipeline declares them."""
     from ..errors import InvalidInput
     from .parameters import Parameter, check_values
 
+    described = client.call("GET", f"api/projects/{project}/parameters", params={"path": path})
     declared = {
         p["name"]: Parameter(p["name"], p["type"], p["default"], p["help"])
         for p in described["parameters"]

@@ -14,7 +14,7 @@ from typing import Any
 from jupyterhub.services.auth import HubOAuth
 from tornado import httpserver, ioloop, web
 from tornado.log import access_log
-from traitlets import Integer, Type, Unicode, default
+from traitlets import Float, Integer, Type, Unicode, default
 from traitlets.config import Application, Config
 
 from .._version import __version__
@@ -24,6 +24,7 @@ from .directory import HubDirectory
 from .handlers import NotFoundHandler, OAuthCallbackHandler
 from .routes import API_ROUTES
 from .runs import RunManager
+from .scheduler import Scheduler
 
 CONFIG_ENV = "SCALELAB_CONFIG_JSON"
 
@@ -131,6 +132,67 @@ class ScaleLab(Application):
         steps as tasks on a Dask cluster (`c.DaskExecutor.scheduler_address`).""",
     ).tag(config=True)
 
+    instance_name = Unicode(
+        help="""Name of this service process, recorded with the runs it executes.
+
+        Each process sharing one database needs its own, stable across restarts: at start a
+        process closes the runs it left unfinished, and only those. Defaults to host:port.""",
+    ).tag(config=True)
+
+    @default("instance_name")
+    def _default_instance_name(self) -> str:
+        import socket
+
+        return f"{socket.gethostname()}:{self.port}"
+
+    public_url = Unicode(
+        help="""URL people reach JupyterHub at, for links in notifications and webhooks.
+
+        Defaults to $SCALELAB_PUBLIC_URL, else http://127.0.0.1:8000.""",
+    ).tag(config=True)
+
+    @default("public_url")
+    def _default_public_url(self) -> str:
+        return os.environ.get("SCALELAB_PUBLIC_URL", "http://127.0.0.1:8000")
+
+    clock_class = Type(
+        "scalelab.schedules.clock.Clock",
+        klass="scalelab.schedules.clock.Clock",
+        help="The scheduler's clock (wall-clock time, UTC); tests swap in one they can move.",
+    ).tag(config=True)
+
+    scheduler_poll_interval = Float(
+        1.0,
+        help="""Longest sleep of the scheduler between ticks, in seconds.
+
+        It sleeps until the next fire time it knows of; this bounds how late it notices a
+        schedule another service process added.""",
+    ).tag(config=True)
+
+    misfire_tolerance = Float(
+        60.0,
+        help="""Seconds a fire time may be late and still run as usual.
+
+        Later than this (the service was down, or the machine suspended) it is a misfire,
+        handled by the schedule's misfire policy.""",
+    ).tag(config=True)
+
+    min_schedule_interval = Integer(
+        60,
+        help="Shortest time between two fire times of a schedule, in seconds; "
+        "schedules that fire more often are refused.",
+    ).tag(config=True)
+
+    webhook_attempts = Integer(
+        4, help="Attempts to deliver a webhook before giving up (and logging it)."
+    ).tag(config=True)
+
+    webhook_backoff = Float(
+        2.0, help="Seconds before the second webhook attempt; doubled for each one after."
+    ).tag(config=True)
+
+    webhook_timeout = Float(10.0, help="Seconds a webhook receiver has to answer.").tag(config=True)
+
     hub_auth_class = Type(
         HubOAuth,
         klass=HubOAuth,
@@ -156,7 +218,9 @@ class ScaleLab(Application):
             Path(self.data_root) / "workspaces", Path(self.data_root) / "trash"
         )
         self.workspace_access = self.workspace_access_class(parent=self)
+        self.clock = self.clock_class(parent=self)
         self.runs = RunManager(self)
+        self.scheduler = Scheduler(self)
         self.api_routes = API_ROUTES
 
     def _init_logging(self) -> None:
@@ -211,6 +275,7 @@ class ScaleLab(Application):
         interrupted = self.runs.recover()
         if interrupted:
             self.log.warning("Closed %d run(s) left unfinished by the last stop", interrupted)
+        loop.add_callback(self.scheduler.start)
 
         def stop(signum: int, _frame: Any) -> None:
             self.log.info("Stopping on signal %d", signum)
@@ -223,6 +288,7 @@ class ScaleLab(Application):
         finally:
             server.stop()
             # Runs still going are cancelled: their kernels die and their records say so.
+            loop.asyncio_loop.run_until_complete(self.scheduler.stop())
             loop.asyncio_loop.run_until_complete(self.runs.close())
             self.store.dispose()
 

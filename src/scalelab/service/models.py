@@ -196,3 +196,148 @@ class NotebookDiff(BaseModel):
     step: str
     base_notebook: dict[str, Any]
     diff: list[dict[str, Any]] = Field(description="nbdime's diff of the two output notebooks")
+
+
+MisfirePolicy = Literal["skip", "run_once"]
+ConcurrencyPolicy = Literal["allow", "forbid", "replace"]
+NotifyWhen = Literal["failure", "always", "never"]
+WEBHOOK_URL = r"^(https?://[^\s/]+(/\S*)?)?$"
+
+
+class ScheduleSettings(BaseModel):
+    """What a schedule runs and when; every field optional, for edits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    target: str | None = Field(
+        default=None, description="notebook or pipeline.yaml, relative to the workspace"
+    )
+    parameters: dict[str, Any] | None = None
+    cron: str | None = Field(
+        default=None, description="five fields: minute hour day-of-month month day-of-week"
+    )
+    timezone: str | None = Field(default=None, description="IANA name, e.g. Europe/Paris")
+    timeout: float | None = Field(default=None, gt=0, description="seconds per step")
+    retries: int | None = Field(default=None, ge=0, le=5)
+    fresh: bool | None = Field(default=None, description="run every step, reusing nothing")
+    misfire: MisfirePolicy | None = Field(
+        default=None,
+        description="fire times missed while the service was down: skip them (recorded), "
+        "or run_once: one catch-up run if within misfire_deadline",
+    )
+    misfire_deadline: int | None = Field(
+        default=None, ge=60, le=7 * 86400, description="seconds; older misses are not caught up"
+    )
+    concurrency: ConcurrencyPolicy | None = Field(
+        default=None,
+        description="when the previous run is still going: allow, forbid (record a skip), "
+        "replace (cancel the old run)",
+    )
+    notify: NotifyWhen | None = Field(
+        default=None, description="notify project members (and the webhook) on..."
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        pattern=WEBHOOK_URL,
+        description="Slack-compatible incoming webhook; empty string removes it",
+    )
+    paused: bool | None = None
+
+
+class ScheduleCreate(ScheduleSettings):
+    name: str = Field(min_length=1, max_length=100)
+    target: str = Field(description="notebook or pipeline.yaml, relative to the workspace")
+    cron: str = Field(description="five fields: minute hour day-of-month month day-of-week")
+    timezone: str = "UTC"
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    retries: int = Field(default=0, ge=0, le=5)
+    fresh: bool = True
+    misfire: MisfirePolicy = "run_once"
+    misfire_deadline: int = Field(default=3600, ge=60, le=7 * 86400)
+    concurrency: ConcurrencyPolicy = "forbid"
+    notify: NotifyWhen = "failure"
+    paused: bool = False
+
+
+class ScheduleUpdate(ScheduleSettings):
+    """Fields to change; those left out stay as they are."""
+
+
+class ScheduleModel(BaseModel):
+    id: int
+    project: str
+    name: str
+    target: str
+    parameters: dict[str, Any]
+    cron: str
+    timezone: str
+    timeout: float | None
+    retries: int
+    fresh: bool
+    misfire: MisfirePolicy
+    misfire_deadline: int
+    concurrency: ConcurrencyPolicy
+    notify: NotifyWhen
+    webhook: str | None = Field(description="where the webhook goes (scheme and host only)")
+    paused: bool
+    next_fire_at: datetime | None = Field(description="null while paused")
+    next_fire_times: list[datetime] = Field(description="the next five, whether paused or not")
+    last_fire_at: datetime | None
+    last_run_id: str | None
+    last_status: str | None
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+
+
+class ScheduleList(BaseModel):
+    schedules: list[ScheduleModel]
+
+
+class ScheduleEvent(BaseModel):
+    due_at: datetime = Field(description="the fire time")
+    at: datetime = Field(description="when the scheduler handled it")
+    outcome: Literal["starting", "queued", "missed", "skipped", "failed"]
+    run_id: str | None
+    run_status: str | None
+    detail: str
+
+
+class ScheduleHistory(BaseModel):
+    schedule: int
+    events: list[ScheduleEvent]
+
+
+class CronPreviewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cron: str
+    timezone: str = "UTC"
+
+
+class CronPreview(BaseModel):
+    cron: str
+    timezone: str
+    next_fire_times: list[datetime]
+    shortest_interval: float = Field(description="seconds between the closest two fire times")
+
+
+class NotificationModel(BaseModel):
+    id: int
+    project: str
+    at: datetime
+    level: Literal["error", "warning", "success", "info"]
+    title: str
+    message: str
+    links: dict[str, str] = Field(
+        description="output: the output notebook; diff: against the last successful run"
+    )
+    run_id: str | None
+    schedule_id: int | None
+    webhook: str = Field(description="webhook delivery: '', pending, sent or failed ...")
+
+
+class NotificationList(BaseModel):
+    notifications: list[NotificationModel]

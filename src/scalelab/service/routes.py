@@ -25,9 +25,17 @@ from .runs import (
     RunHandler,
     RunsHandler,
 )
+from .schedules import (
+    CronPreviewHandler,
+    NotificationsHandler,
+    ScheduleHandler,
+    ScheduleHistoryHandler,
+    SchedulesHandler,
+)
 
 SLUG = r"(?P<slug>[^/]+)"
 RUN = r"(?P<run_id>[A-Za-z0-9-]+)"
+SCHEDULE = r"(?P<schedule_id>[0-9]{1,12})"
 
 API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (r"api/health", HealthHandler),
@@ -46,4 +54,9 @@ API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (rf"api/projects/{SLUG}/runs/{RUN}", RunHandler),
     (rf"api/projects/{SLUG}/runs/{RUN}/cancel", RunCancelHandler),
     (rf"api/projects/{SLUG}/runs/{RUN}/diff", RunDiffHandler),
+    (rf"api/projects/{SLUG}/schedules", SchedulesHandler),
+    (rf"api/projects/{SLUG}/schedules/preview", CronPreviewHandler),
+    (rf"api/projects/{SLUG}/schedules/{SCHEDULE}", ScheduleHandler),
+    (rf"api/projects/{SLUG}/schedules/{SCHEDULE}/history", ScheduleHistoryHandler),
+    (r"api/notifications", NotificationsHandler),
 ]

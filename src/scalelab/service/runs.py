@@ -13,7 +13,7 @@ from ..paths import PathOutsideRoot, resolve_inside
 from ..runs.executor import new_record
 from ..runs.plan import make_plan
 from ..runs.records import FINAL, RunRecord
-from ..store.runs import ProjectRuns, close_interrupted
+from ..store.runs import ProjectRuns, close_interrupted, request_cancel
 from .models import (
     NotebookDiff,
     ParameterModel,
@@ -42,21 +42,26 @@ class RunManager:
         self.outputs = Path(app.data_root) / "runs"
 
     def runs_of(self, project_id: int, slug: str) -> ProjectRuns:
-        return ProjectRuns(self.app.store, project_id, self.outputs / slug)
+        return ProjectRuns(
+            self.app.store, project_id, self.outputs / slug, worker=self.app.instance_name
+        )
 
     def recover(self) -> int:
-        """At start: runs a stopped service left unfinished are closed as failed."""
-        return close_interrupted(self.app.store)
+        """At start: runs this process left unfinished when it stopped are closed as failed."""
+        return close_interrupted(self.app.store, self.app.instance_name)
 
-    def submit(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> None:
+    def submit(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> asyncio.Task[RunRecord]:
         runs.save(record)
         task = asyncio.ensure_future(self.executor.process(record, plan, runs))
         self.tasks[record.id] = task
         task.add_done_callback(lambda _t, rid=record.id: self.tasks.pop(rid, None))
+        return task
 
     async def cancel(self, run_id: str) -> None:
+        """Cancel a run of this process; one another process executes is flagged for it."""
         task = self.tasks.get(run_id)
         if task is None:
+            request_cancel(self.app.store, run_id)
             return
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):

@@ -128,7 +128,10 @@ class RunRow(Base):
     """One run of a notebook or pipeline in a project. `record` is the full run record."""
 
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_project_created", "project_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_runs_project_created", "project_id", "created_at"),
+        Index("ix_runs_schedule", "schedule_id", "created_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     project_id: Mapped[int] = mapped_column(
@@ -142,3 +145,85 @@ class RunRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     record: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    # The service process executing the run: only it may close the run as interrupted.
+    worker: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    schedule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schedules.id", ondelete="SET NULL"), nullable=True
+    )
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class ScheduleRow(Base):
+    """A job (notebook or pipeline with parameters and options) promoted to a cron schedule."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (
+        UniqueConstraint("project_id", "name"),
+        # The scheduler's one query per tick: what is due, in order. Paused schedules have none.
+        Index("ix_schedules_next_fire_at", "next_fire_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    target: Mapped[str] = mapped_column(String(1024), nullable=False)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    cron: Mapped[str] = mapped_column(String(120), nullable=False)
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    misfire: Mapped[str] = mapped_column(String(16), nullable=False)
+    misfire_deadline_s: Mapped[int] = mapped_column(Integer, nullable=False)
+    concurrency: Mapped[str] = mapped_column(String(16), nullable=False)
+    notify: Mapped[str] = mapped_column(String(16), nullable=False)
+    webhook_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    next_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_fire_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_run_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class ScheduleEventRow(Base):
+    """What happened at one fire time of a schedule: a run queued, a miss, a skip.
+
+    One row per schedule and fire time: the unique key is what makes a tick fire once even when
+    two service processes race for it.
+    """
+
+    __tablename__ = "schedule_events"
+    __table_args__ = (UniqueConstraint("schedule_id", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(
+        ForeignKey("schedules.id", ondelete="CASCADE"), nullable=False
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)
+    run_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    worker: Mapped[str] = mapped_column(String(255), nullable=False)
+    detail: Mapped[str] = mapped_column(String(1024), nullable=False, default="")
+
+
+class NotificationRow(Base):
+    """A message for the members of a project (shown in the lab), and its webhook delivery."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_project", "project_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    level: Mapped[str] = mapped_column(String(16), nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False)
+    message: Mapped[str] = mapped_column(String(2048), nullable=False)
+    links: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    run_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    schedule_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    webhook: Mapped[str] = mapped_column(String(255), nullable=False, default="")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from ..runs.records import RunRecord, StepRecord, newest_reusable, now
 from .db import Store
@@ -16,10 +16,13 @@ UNFINISHED = ("queued", "running")
 class ProjectRuns:
     """The runs of one project: what an executor needs to keep records (its RunStore)."""
 
-    def __init__(self, store: Store, project_id: int, outputs: Path) -> None:
+    def __init__(
+        self, store: Store, project_id: int, outputs: Path, worker: str | None = None
+    ) -> None:
         self.store = store
         self.project_id = project_id
         self.outputs = outputs
+        self.worker = worker
 
     def folder(self, run_id: str) -> Path:
         return self.outputs / run_id
@@ -29,7 +32,12 @@ class ProjectRuns:
         with self.store.session() as session:
             row = session.get(RunRow, record.id)
             if row is None:
-                row = RunRow(id=record.id, project_id=self.project_id)
+                row = RunRow(
+                    id=record.id,
+                    project_id=self.project_id,
+                    worker=self.worker,
+                    schedule_id=record.schedule_id,
+                )
                 session.add(row)
             row.status, row.kind, row.target = record.status, record.kind, record.target
             row.trigger, row.triggered_by = record.trigger, record.triggered_by
@@ -57,12 +65,19 @@ class ProjectRuns:
         return newest_reusable(self.list(), cache_key)
 
 
-def close_interrupted(store: Store) -> int:
-    """Runs left queued or running by a service that stopped: failed, and say why."""
+def close_interrupted(store: Store, worker: str) -> int:
+    """Runs this service process left queued or running when it stopped: failed, and say why.
+
+    Runs of other processes sharing the database are theirs to close.
+    """
     reason = "the service stopped during this run"
     count = 0
     with store.session() as session:
-        rows = session.scalars(select(RunRow).where(RunRow.status.in_(UNFINISHED))).all()
+        rows = session.scalars(
+            select(RunRow).where(
+                RunRow.status.in_(UNFINISHED), or_(RunRow.worker == worker, RunRow.worker.is_(None))
+            )
+        ).all()
         for row in rows:
             record = RunRecord.model_validate(row.record)
             record.status, record.error = "failed", reason
@@ -75,3 +90,9 @@ def close_interrupted(store: Store) -> int:
             row.record = record.model_dump(mode="json")
             count += 1
     return count
+
+
+def request_cancel(store: Store, run_id: str) -> None:
+    """Ask the service process executing `run_id` to cancel it (it checks at every tick)."""
+    with store.session() as session:
+        session.execute(update(RunRow).where(RunRow.id == run_id).values(cancel_requested=True))

@@ -1,0 +1,159 @@
+"""Notifications about scheduled runs: a message for the project's members in the lab, and a
+webhook in the format of Slack's incoming webhooks (Mattermost, Rocket.Chat and Teams' Slack
+connector read it too).
+
+Webhooks are sent in the background with retries; a slow or failing receiver never holds up the
+scheduler, and what happened to each delivery is kept with the notification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+
+from ..runs.records import RunRecord
+from ..store import schedules as store_schedules
+
+if TYPE_CHECKING:
+    from .app import ScaleLab
+
+ICON = {"error": ":x:", "warning": ":warning:", "success": ":white_check_mark:"}
+
+
+class Notifier:
+    def __init__(self, app: ScaleLab) -> None:
+        self.app = app
+        self.store = app.store
+        self.log = app.log
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def lab_url(self, path: str, **query: str) -> str:
+        """A link that opens `path` in the JupyterLab of whoever follows it."""
+        url = f"{self.app.public_url.rstrip('/')}/hub/user-redirect/lab{path}"
+        return url + ("?" + urlencode(query) if query else "")
+
+    def run_links(self, record: RunRecord, slug: str) -> dict[str, str]:
+        links: dict[str, str] = {}
+        failed = next((s for s in record.steps if s.status == "failed"), None)
+        step = failed or (record.steps[-1] if record.steps else None)
+        if step is not None and step.output:
+            links["output"] = self.lab_url(f"/tree/runs/{quote(slug)}/{record.id}/{step.output}")
+        if record.schedule_id is not None and step is not None:
+            good = store_schedules.last_success(self.store, record.schedule_id, record.id)
+            if good is not None:
+                links["diff"] = self.lab_url(
+                    "",
+                    **{
+                        "scalelab-project": slug,
+                        "scalelab-run": record.id,
+                        "scalelab-compare": good.id,
+                        "scalelab-step": step.name,
+                    },
+                )
+        return links
+
+    def run_finished(self, firing: store_schedules.Firing, record: RunRecord) -> None:
+        failed = record.status != "succeeded"
+        if firing.notify == "never" or (not failed and firing.notify != "always"):
+            return
+        level = "error" if failed else "success"
+        title = f"Scheduled run {record.status}: {firing.name}"
+        message = f"Run {record.id} of {record.target} in project {firing.slug} {record.status}"
+        if record.error:
+            message += f": {record.error}"
+        self.notify(firing, level, title, message, self.run_links(record, firing.slug), record.id)
+
+    def failed_to_start(self, firing: store_schedules.Firing, error: str) -> None:
+        if firing.notify != "never":
+            self.notify(firing, "error", f"Scheduled run did not start: {firing.name}", error, {})
+
+    def missed(self, miss: store_schedules.Miss) -> None:
+        if miss.notify == "never":
+            return
+        title = f"Schedule {miss.name} missed {miss.count} fire time(s)"
+        self.notify(miss, "warning", title, miss.reason, {})
+
+    def notify(
+        self,
+        about: store_schedules.Firing | store_schedules.Miss,
+        level: str,
+        title: str,
+        message: str,
+        links: dict[str, str],
+        run_id: str | None = None,
+    ) -> None:
+        notification = store_schedules.add_notification(
+            self.store,
+            project_id=about.project_id,
+            level=level,
+            title=title[:255],
+            message=message[:2048],
+            links=links,
+            run_id=run_id,
+            schedule_id=about.schedule_id,
+            webhook="pending" if about.webhook_url else "",
+        )
+        if about.webhook_url:
+            text = " ".join(
+                [ICON.get(level, ""), f"*{title}*\n{message}"]
+                + [f"<{url}|{name}>" for name, url in links.items()]
+            )
+            payload = {
+                "text": text,
+                "scalelab": {
+                    "level": level,
+                    "title": title,
+                    "message": message,
+                    "links": links,
+                    "run": run_id,
+                    "schedule": about.schedule_id,
+                },
+            }
+            task = asyncio.ensure_future(self.send(notification, about.webhook_url, payload))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+
+    async def send(self, notification: int, url: str, payload: dict[str, Any]) -> None:
+        attempts = self.app.webhook_attempts
+        client = AsyncHTTPClient()
+        error = ""
+        for attempt in range(1, attempts + 1):
+            request = HTTPRequest(
+                url,
+                method="POST",
+                body=json.dumps(payload),
+                headers={"Content-Type": "application/json"},
+                request_timeout=self.app.webhook_timeout,
+            )
+            try:
+                await client.fetch(request)
+            except HTTPClientError as exc:
+                error = f"HTTP {exc.code}"
+            except Exception as exc:  # refused, DNS, timeout: all worth another try
+                error = f"{exc.__class__.__name__}: {exc}"
+            else:
+                store_schedules.set_webhook_state(
+                    self.store, notification, f"sent (attempt {attempt})"
+                )
+                return
+            self.log.warning(
+                "webhook for notification %d, attempt %d of %d: %s",
+                notification,
+                attempt,
+                attempts,
+                error,
+            )
+            if attempt < attempts:
+                await asyncio.sleep(self.app.webhook_backoff * 2 ** (attempt - 1))
+        store_schedules.set_webhook_state(
+            self.store, notification, f"failed after {attempts} attempts: {error}"
+        )
+
+    async def close(self) -> None:
+        for task in list(self._sending):
+            task.cancel()
+        await asyncio.gather(*self._sending, return_exceptions=True)

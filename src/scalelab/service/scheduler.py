@@ -1,0 +1,149 @@
+"""The scheduler inside the service: fires due schedules as runs of the project, and says how
+they went.
+
+Each service process runs one. A tick claims due schedules in one transaction (see
+`store.schedules.take_due`), so several processes on one PostgreSQL database share the work and
+never fire a fire time twice. Between ticks it sleeps until the next fire time, at most
+`poll_interval` (other processes may add schedules), and wakes at once when this process's API
+changes a schedule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ScaleLabError
+from ..runs.executor import new_record
+from ..runs.plan import make_plan
+from ..runs.records import RunRecord
+from ..schedules.cron import Cron
+from ..schedules.policy import Decision, decide
+from ..store import schedules as store_schedules
+from ..store.models import ScheduleRow
+from .notify import Notifier
+
+if TYPE_CHECKING:
+    from .app import ScaleLab
+
+
+class Scheduler:
+    def __init__(self, app: ScaleLab) -> None:
+        self.app = app
+        self.store = app.store
+        self.clock = app.clock
+        self.worker = app.instance_name
+        self.notifier = Notifier(app)
+        self.log = app.log
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._crons: dict[tuple[str, str], Cron] = {}
+
+    def cron(self, expression: str, timezone: str) -> Cron:
+        key = (expression, timezone)
+        if key not in self._crons:
+            self._crons[key] = Cron(expression, timezone)
+        return self._crons[key]
+
+    def wake(self) -> None:
+        """A schedule changed here: look again now instead of at the next planned time."""
+        self._wake.set()
+
+    def start(self) -> None:
+        closed = store_schedules.close_unstarted(self.store, self.worker)
+        if closed:
+            self.log.warning("%d fire time(s) taken before the last stop got no run", closed)
+        self._task = asyncio.ensure_future(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.notifier.close()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.tick()
+                delay = self._seconds_to_next()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not end scheduling
+                self.log.exception("scheduler tick failed; trying again")
+                delay = self.app.scheduler_poll_interval
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    def _seconds_to_next(self) -> float:
+        poll = float(self.app.scheduler_poll_interval)
+        due = store_schedules.next_due(self.store)
+        if due is None:
+            return poll
+        return max(0.0, min(poll, (due - self.clock.now()).total_seconds()))
+
+    def decide(self, row: ScheduleRow, now: datetime) -> Decision:
+        assert row.next_fire_at is not None
+        return decide(
+            self.cron(row.cron, row.timezone),
+            row.next_fire_at,
+            now,
+            misfire=row.misfire,  # type: ignore[arg-type]
+            deadline=timedelta(seconds=row.misfire_deadline_s),
+            tolerance=timedelta(seconds=self.app.misfire_tolerance),
+        )
+
+    async def tick(self) -> int:
+        """Fire what is due now; returns the number of runs queued."""
+        for run_id in store_schedules.runs_to_cancel(self.store, self.worker):
+            await self.app.runs.cancel(run_id)
+        queued = 0
+        while True:
+            firings, misses = store_schedules.take_due(
+                self.store, self.clock.now(), self.worker, self.decide
+            )
+            for miss in misses:
+                self.notifier.missed(miss)
+            for firing in firings:
+                if firing.replaces:
+                    await self.app.runs.cancel(firing.replaces)
+                queued += await self.fire(firing)
+            if not firings and not misses:
+                return queued
+
+    async def fire(self, firing: store_schedules.Firing) -> int:
+        workspace = self.app.workspaces.path(firing.slug)
+        options = firing.options
+        try:
+            plan = await asyncio.get_running_loop().run_in_executor(
+                None, lambda: make_plan(workspace, firing.target, firing.parameters)
+            )
+        except ScaleLabError as exc:
+            error = f"the run could not start: {exc.message}"
+            store_schedules.started(self.store, firing, None, error)
+            self.notifier.failed_to_start(firing, error)
+            return 0
+        plan.fresh = options.get("fresh", True)
+        plan.retries = options.get("retries", 0)
+        plan.step_timeout = options.get("timeout")
+        plan.run_as = self.app.workspace_access.run_as(firing.slug)
+        record = new_record(
+            plan,
+            trigger="schedule",
+            triggered_by=f"schedule {firing.name}" + (" (catch-up)" if firing.catch_up else ""),
+            schedule_id=firing.schedule_id,
+        )
+        runs = self.app.runs.runs_of(firing.project_id, firing.slug)
+        task = self.app.runs.submit(runs, record, plan)
+        store_schedules.started(self.store, firing, record.id)
+        task.add_done_callback(lambda t: self._finished(t, firing))
+        return 1
+
+    def _finished(self, task: asyncio.Task[RunRecord], firing: store_schedules.Firing) -> Any:
+        if task.cancelled():
+            return
+        if task.exception() is None:
+            self.notifier.run_finished(firing, task.result())

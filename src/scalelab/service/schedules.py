@@ -1,0 +1,306 @@
+"""Schedules of a project: editors manage them, viewers see them and their history."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from ..errors import InvalidInput
+from ..runs.plan import make_plan
+from ..schedules.cron import Cron
+from ..store import projects as projects_repo
+from ..store import schedules as repo
+from ..store.models import ScheduleRow
+from .handlers import BaseHandler
+from .models import (
+    CronPreview,
+    CronPreviewRequest,
+    NotificationList,
+    NotificationModel,
+    ScheduleCreate,
+    ScheduleEvent,
+    ScheduleHistory,
+    ScheduleList,
+    ScheduleModel,
+    ScheduleSettings,
+    ScheduleUpdate,
+)
+from .openapi import Operation
+from .projects import ProjectScoped
+
+TAGS = ("schedules",)
+OPTIONS = ("timeout", "retries", "fresh")
+
+
+def webhook_host(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/…"
+
+
+class ScheduleScoped(ProjectScoped):
+    def cron(self, expression: str, timezone: str) -> Cron:
+        """The cron expression, if valid and no more frequent than the service allows."""
+        cron = Cron(expression, timezone)
+        shortest = cron.shortest_interval(self.app.clock.now()).total_seconds()
+        if shortest < self.app.min_schedule_interval:
+            raise InvalidInput(
+                f"{expression!r} fires every {shortest:.0f} s at its closest; the shortest "
+                f"interval allowed is {self.app.min_schedule_interval} s"
+            )
+        return cron
+
+    def model(self, view: repo.ScheduleView) -> ScheduleModel:
+        row = view.row
+        return ScheduleModel(
+            id=row.id,
+            project=self.slug,
+            name=row.name,
+            target=row.target,
+            parameters=row.parameters,
+            cron=row.cron,
+            timezone=row.timezone,
+            timeout=row.options.get("timeout"),
+            retries=row.options.get("retries", 0),
+            fresh=row.options.get("fresh", True),
+            misfire=row.misfire,  # type: ignore[arg-type]
+            misfire_deadline=row.misfire_deadline_s,
+            concurrency=row.concurrency,  # type: ignore[arg-type]
+            notify=row.notify,  # type: ignore[arg-type]
+            webhook=webhook_host(row.webhook_url),
+            paused=row.paused,
+            next_fire_at=row.next_fire_at,
+            next_fire_times=self.app.scheduler.cron(row.cron, row.timezone).next_times(
+                self.app.clock.now()
+            ),
+            last_fire_at=row.last_fire_at,
+            last_run_id=row.last_run_id,
+            last_status=view.last_status,
+            created_at=row.created_at,
+            created_by=row.created_by,
+            updated_at=row.updated_at,
+        )
+
+    async def check_job(self, target: str, parameters: dict[str, Any]) -> None:
+        """The target exists and the parameters pass its checks, as a run would need."""
+        workspace = self.app.workspaces.path(self.slug)
+        await asyncio.get_running_loop().run_in_executor(
+            None, lambda: make_plan(workspace, target, parameters)
+        )
+
+    def apply(self, row: ScheduleRow, body: ScheduleSettings) -> list[str]:
+        """Copy the fields given in `body` onto `row`; returns their names."""
+        given = body.model_fields_set
+        simple = {"name", "target", "parameters", "cron", "timezone", "misfire", "concurrency"}
+        for field in given & (simple | {"notify", "paused"}):
+            value = getattr(body, field)
+            if value is None:
+                raise InvalidInput(f"{field} cannot be null")
+            setattr(row, field, value)
+        if "misfire_deadline" in given and body.misfire_deadline is not None:
+            row.misfire_deadline_s = body.misfire_deadline
+        if "webhook_url" in given:
+            row.webhook_url = body.webhook_url or None
+        options = dict(row.options or {})
+        for option in given & set(OPTIONS):
+            options[option] = getattr(body, option)
+        row.options = options
+        now = self.app.clock.now()
+        cron = self.app.scheduler.cron(row.cron, row.timezone)
+        if row.paused:
+            row.next_fire_at = None
+        elif row.next_fire_at is None or given & {"cron", "timezone", "paused"}:
+            # From now on: resuming does not replay what fell due while paused.
+            row.next_fire_at = cron.next_after(now)
+        return sorted(given)
+
+    def load(self, schedule_id: str) -> repo.ScheduleView:
+        return repo.get_schedule(self.db, self.project.id, int(schedule_id))
+
+
+class SchedulesHandler(ScheduleScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation("Schedules of the project", ScheduleList, role="viewer", tags=TAGS),
+        "post": Operation(
+            "Create a schedule: a notebook or pipeline, its parameters, cron and policies",
+            ScheduleModel,
+            body=ScheduleCreate,
+            role="editor",
+            errors=(401, 403, 409),
+            tags=TAGS,
+            status=201,
+        ),
+    }
+
+    def get(self, slug: str) -> None:
+        views = repo.list_schedules(self.db, self.project.id)
+        self.write_model(ScheduleList(schedules=[self.model(v) for v in views]))
+
+    async def post(self, slug: str) -> None:
+        body = self.parse_body(ScheduleCreate)
+        self.refuse_if_archived()
+        self.cron(body.cron, body.timezone)
+        await self.check_job(body.target, body.parameters)
+        cron = self.app.scheduler.cron(body.cron, body.timezone)
+        row = ScheduleRow(
+            project_id=self.project.id,
+            name=body.name,
+            target=body.target,
+            parameters=body.parameters,
+            cron=body.cron,
+            timezone=body.timezone,
+            options={o: getattr(body, o) for o in OPTIONS},
+            misfire=body.misfire,
+            misfire_deadline_s=body.misfire_deadline,
+            concurrency=body.concurrency,
+            notify=body.notify,
+            webhook_url=body.webhook_url or None,
+            paused=body.paused,
+            next_fire_at=None if body.paused else cron.next_after(self.app.clock.now()),
+            created_by=self.identity.name,
+        )
+        repo.add_schedule(self.db, row, slug)
+        view = repo.ScheduleView(row, None)
+        model = self.model(view)
+        self.commit()
+        self.app.scheduler.wake()
+        self.write_model(model, status=201)
+
+
+class ScheduleHandler(ScheduleScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation(
+            "One schedule, with its next five fire times", ScheduleModel, role="viewer", tags=TAGS
+        ),
+        "patch": Operation(
+            "Edit, pause or resume a schedule",
+            ScheduleModel,
+            body=ScheduleUpdate,
+            role="editor",
+            errors=(401, 403, 409),
+            tags=TAGS,
+        ),
+        "delete": Operation(
+            "Delete a schedule; its runs stay", None, role="editor", tags=TAGS, status=204
+        ),
+    }
+
+    def get(self, slug: str, schedule_id: str) -> None:
+        self.write_model(self.model(self.load(schedule_id)))
+
+    async def patch(self, slug: str, schedule_id: str) -> None:
+        body = self.parse_body(ScheduleUpdate)
+        self.refuse_if_archived()
+        view = self.load(schedule_id)
+        row = view.row
+        given = body.model_fields_set
+        if given & {"cron", "timezone"}:
+            self.cron(body.cron or row.cron, body.timezone or row.timezone)
+        if given & {"target", "parameters"}:
+            target = body.target or row.target
+            params = row.parameters if body.parameters is None else body.parameters
+            await self.check_job(target, params)
+        fields = self.apply(row, body)
+        repo.changed(self.db, row, slug, self.identity.name, fields)
+        model = self.model(view)
+        self.commit()
+        self.app.scheduler.wake()
+        self.write_model(model)
+
+    def delete(self, slug: str, schedule_id: str) -> None:
+        view = self.load(schedule_id)
+        repo.delete_schedule(self.db, view.row, slug, self.identity.name)
+        self.commit()
+        self.set_status(204)
+        self.finish()
+
+
+class ScheduleHistoryHandler(ScheduleScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation(
+            "What happened at each fire time: runs queued, misses, skips; newest first",
+            ScheduleHistory,
+            role="viewer",
+            tags=TAGS,
+        ),
+    }
+
+    def get(self, slug: str, schedule_id: str) -> None:
+        view = self.load(schedule_id)
+        events = [
+            ScheduleEvent(
+                due_at=e.due_at,
+                at=e.at,
+                outcome=e.outcome,  # type: ignore[arg-type]
+                run_id=e.run_id,
+                run_status=status,
+                detail=e.detail,
+            )
+            for e, status in repo.history(self.db, view.row.id)
+        ]
+        self.write_model(ScheduleHistory(schedule=view.row.id, events=events))
+
+
+class CronPreviewHandler(ScheduleScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "post": Operation(
+            "Check a cron expression and timezone; the next five fire times",
+            CronPreview,
+            body=CronPreviewRequest,
+            role="viewer",
+            tags=TAGS,
+        ),
+    }
+
+    def post(self, slug: str) -> None:
+        body = self.parse_body(CronPreviewRequest)
+        cron = self.cron(body.cron, body.timezone)
+        now = self.app.clock.now()
+        self.write_model(
+            CronPreview(
+                cron=body.cron,
+                timezone=body.timezone,
+                next_fire_times=cron.next_times(now),
+                shortest_interval=cron.shortest_interval(now).total_seconds(),
+            )
+        )
+
+
+class NotificationsHandler(BaseHandler):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation(
+            "Notifications of my projects, newest first (?after=id for newer ones only)",
+            NotificationList,
+            tags=TAGS,
+            query=("after",),
+        ),
+    }
+
+    def get(self) -> None:
+        try:
+            after = int(self.get_query_argument("after", "0"))
+        except ValueError:
+            raise InvalidInput("after must be a notification id (an integer)") from None
+        with self.app.store.session() as session:
+            views = projects_repo.projects_for(session, self.identity)
+            if self.identity.admin:
+                views = [v for v in views if v.role is not None]  # admins: their own projects
+            rows = repo.notifications(session, [v.project.id for v in views], after)
+            items = [
+                NotificationModel(
+                    id=n.id,
+                    project=slug,
+                    at=n.at,
+                    level=n.level,  # type: ignore[arg-type]
+                    title=n.title,
+                    message=n.message,
+                    links=n.links,
+                    run_id=n.run_id,
+                    schedule_id=n.schedule_id,
+                    webhook=n.webhook,
+                )
+                for n, slug in rows
+            ]
+        self.write_model(NotificationList(notifications=items))

@@ -10,10 +10,12 @@ import { Widget } from '@lumino/widgets';
 import { type NotebookDiff, type ScaleLabClient } from './api';
 import { renderNotebookDiff } from './diffview';
 import { errorMessage } from './helpers';
+import { type DiffLink, diffTitle } from './notifyhelpers';
 import { type ScaleLabPanel } from './panel';
 import { askRunOptions } from './runform';
 import { type ShowDiff } from './runs';
 import { type RunnableKind, runnableKind, splitProjectPath } from './runhelpers';
+import { openScheduleDialog } from './scheduleform';
 
 /** Command arguments (a `ReadonlyPartialJSONObject`). */
 type CommandArgs = { readonly [key: string]: unknown };
@@ -21,8 +23,12 @@ type CommandArgs = { readonly [key: string]: unknown };
 /** The ids of the run commands. */
 export const CommandIDs = {
   runWithParameters: 'scalelab:run-with-parameters',
-  runPipeline: 'scalelab:run-pipeline'
+  runPipeline: 'scalelab:run-pipeline',
+  schedule: 'scalelab:schedule'
 } as const;
+
+/** Every runnable kind. */
+const ALL_KINDS: readonly RunnableKind[] = ['notebook', 'pipeline'];
 
 /** File browser items of each runnable kind (see `data-file-type`). */
 export const FILE_SELECTORS: Record<RunnableKind, string> = {
@@ -34,6 +40,10 @@ export const FILE_SELECTORS: Record<RunnableKind, string> = {
 export function outsideProjectMessage(kind: RunnableKind): string {
   return `Runs need a ${kind} inside a project (projects/<slug>/…)`;
 }
+
+/** The message shown when a file to schedule is not inside a project. */
+export const SCHEDULE_OUTSIDE_PROJECT =
+  'Schedules need a notebook or pipeline inside a project (projects/<slug>/…)';
 
 /** A document widget's context, as far as we need it (no notebook import). */
 interface DocumentContextLike {
@@ -71,9 +81,9 @@ interface Target {
 }
 
 /**
- * Register `scalelab:run-with-parameters` (notebooks) and
- * `scalelab:run-pipeline` (pipeline .yaml files), in the file browser's
- * context menu and the command palette.
+ * Register `scalelab:run-with-parameters` (notebooks),
+ * `scalelab:run-pipeline` (pipeline .yaml files) and `scalelab:schedule`
+ * (either), in the file browser's context menu and the command palette.
  *
  * From the context menu (`args.source === 'filebrowser'`) they run the
  * selected file; otherwise `args.path`, the current document, or the file
@@ -82,21 +92,26 @@ interface Target {
 export function addRunCommands(options: RunCommandsOptions): void {
   const { app, client, panel, browser, palette } = options;
 
-  const selectedPaths = (kind: RunnableKind): string[] => {
+  const fits = (path: string, kinds: readonly RunnableKind[]): boolean => {
+    const kind = runnableKind(path);
+    return kind !== null && kinds.includes(kind);
+  };
+
+  const selectedPaths = (kinds: readonly RunnableKind[]): string[] => {
     if (!browser) {
       return [];
     }
     return Array.from(browser.selectedItems())
-      .filter(item => item.type !== 'directory' && runnableKind(item.path) === kind)
+      .filter(item => item.type !== 'directory' && fits(item.path, kinds))
       .map(item => item.path);
   };
 
   const findTarget = (
-    kind: RunnableKind,
+    kinds: readonly RunnableKind[],
     args: CommandArgs
   ): Target | null => {
     const fromBrowser = (): Target | null => {
-      const paths = selectedPaths(kind);
+      const paths = selectedPaths(kinds);
       return paths.length === 1 ? { path: paths[0], context: null } : null;
     };
     if (args.source === 'filebrowser') {
@@ -106,10 +121,20 @@ export function addRunCommands(options: RunCommandsOptions): void {
       return { path: args.path, context: null };
     }
     const context = documentContext(app.shell.currentWidget);
-    if (context && runnableKind(context.path) === kind) {
+    if (context && fits(context.path, kinds)) {
       return { path: context.path, context };
     }
     return fromBrowser();
+  };
+
+  const saveIfDirty = async (target: Target): Promise<void> => {
+    if (target.context?.model?.dirty && target.context.save) {
+      try {
+        await target.context.save();
+      } catch (err) {
+        console.warn('ScaleLab: could not save before running', err);
+      }
+    }
   };
 
   const run = async (
@@ -117,7 +142,7 @@ export function addRunCommands(options: RunCommandsOptions): void {
     args: CommandArgs
   ): Promise<void> => {
     const title = kind === 'notebook' ? 'Run with parameters' : 'Run pipeline';
-    const target = findTarget(kind, args);
+    const target = findTarget([kind], args);
     if (target === null) {
       await showErrorMessage(
         title,
@@ -132,13 +157,7 @@ export function addRunCommands(options: RunCommandsOptions): void {
       await showErrorMessage(title, outsideProjectMessage(kind));
       return;
     }
-    if (target.context?.model?.dirty && target.context.save) {
-      try {
-        await target.context.save();
-      } catch (err) {
-        console.warn('ScaleLab: could not save before running', err);
-      }
-    }
+    await saveIfDirty(target);
     let model;
     try {
       model = await client.getParameters(where.slug, where.relative);
@@ -184,20 +203,61 @@ export function addRunCommands(options: RunCommandsOptions): void {
     await panel.showRun(where.slug, started);
   };
 
-  const isEnabled = (kind: RunnableKind, args: CommandArgs): boolean =>
-    args.source !== 'filebrowser' || selectedPaths(kind).length === 1;
+  const schedule = async (args: CommandArgs): Promise<void> => {
+    const title = 'Schedule';
+    const target = findTarget(ALL_KINDS, args);
+    if (target === null) {
+      await showErrorMessage(
+        title,
+        'Select a notebook or a pipeline .yaml file in the file browser, or open a notebook.'
+      );
+      return;
+    }
+    const where = splitProjectPath(target.path);
+    if (where === null) {
+      await showErrorMessage(title, SCHEDULE_OUTSIDE_PROJECT);
+      return;
+    }
+    await saveIfDirty(target);
+    let saved;
+    try {
+      saved = await openScheduleDialog(client, {
+        slug: where.slug,
+        target: where.relative
+      });
+    } catch (err) {
+      if (err !== undefined) {
+        await showErrorMessage(title, errorMessage(err));
+      }
+      return;
+    }
+    if (saved === null) {
+      return;
+    }
+    app.shell.activateById(panel.id);
+    await panel.showSchedule(where.slug, saved);
+  };
+
+  const isEnabled = (kinds: readonly RunnableKind[], args: CommandArgs): boolean =>
+    args.source !== 'filebrowser' || selectedPaths(kinds).length === 1;
 
   app.commands.addCommand(CommandIDs.runWithParameters, {
     label: 'Run with parameters…',
     caption: 'Run this notebook with ScaleLab, choosing its parameters',
-    isEnabled: args => isEnabled('notebook', args),
+    isEnabled: args => isEnabled(['notebook'], args),
     execute: args => run('notebook', args)
   });
   app.commands.addCommand(CommandIDs.runPipeline, {
     label: 'Run pipeline…',
     caption: 'Run this pipeline with ScaleLab, choosing its parameters',
-    isEnabled: args => isEnabled('pipeline', args),
+    isEnabled: args => isEnabled(['pipeline'], args),
     execute: args => run('pipeline', args)
+  });
+  app.commands.addCommand(CommandIDs.schedule, {
+    label: 'Schedule…',
+    caption: 'Run this notebook or pipeline with ScaleLab on a schedule (cron)',
+    isEnabled: args => isEnabled(ALL_KINDS, args),
+    execute: args => schedule(args)
   });
 
   app.contextMenu.addItem({
@@ -212,6 +272,14 @@ export function addRunCommands(options: RunCommandsOptions): void {
     args: { source: 'filebrowser' },
     rank: 3
   });
+  for (const selector of Object.values(FILE_SELECTORS)) {
+    app.contextMenu.addItem({
+      command: CommandIDs.schedule,
+      selector,
+      args: { source: 'filebrowser' },
+      rank: 3.5
+    });
+  }
   if (palette) {
     for (const command of Object.values(CommandIDs)) {
       palette.addItem({ command, category: 'ScaleLab' });
@@ -251,5 +319,27 @@ export function createShowDiff(app: JupyterFrontEnd): ShowDiff {
       app.shell.add(widget, 'main');
     }
     app.shell.activateById(widget.id);
+  };
+}
+
+/** Opens the diff of a {@link DiffLink} (e.g. from a notification). */
+export type OpenDiff = (link: DiffLink) => Promise<void>;
+
+/**
+ * An {@link OpenDiff}: fetch the diff of `link.step` between runs
+ * `link.compare` and `link.run`, then show it with `showDiff`; errors are
+ * shown in a dialog.
+ */
+export function createOpenDiff(client: ScaleLabClient, showDiff: ShowDiff): OpenDiff {
+  return async (link: DiffLink): Promise<void> => {
+    try {
+      const diff = await client.diffRuns(link.project, link.run, link.compare, link.step);
+      showDiff(diff, diffTitle(link));
+    } catch (err) {
+      await showErrorMessage(
+        `Could not compare ${link.step} of runs ${link.compare} and ${link.run}`,
+        errorMessage(err)
+      );
+    }
   };
 }

@@ -13,13 +13,15 @@ from pathlib import Path
 from scalelab.schedules.clock import Clock
 
 CLOCK_FILE_ENV = "SCALELAB_TEST_CLOCK_FILE"
+DATA_ROOT_CLOCK = "test-clock"  # used when the variable is not set: a hub passes few variables
 
 
 class OffsetClock(Clock):
     def now(self) -> datetime:
-        path = os.environ.get(CLOCK_FILE_ENV)
-        offset = float(Path(path).read_text() or 0) if path else 0.0
-        return datetime.now(UTC) + timedelta(seconds=offset)
+        path = os.environ.get(CLOCK_FILE_ENV) or Path(
+            os.environ["SCALELAB_DATA_ROOT"], DATA_ROOT_CLOCK
+        )
+        return datetime.now(UTC) + timedelta(seconds=float(Path(path).read_text() or 0))
 
 
 def set_clock(path: Path, at: datetime) -> None:

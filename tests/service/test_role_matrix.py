@@ -43,6 +43,14 @@ WHO_MAY: dict[tuple[str, str], str] = {
     ("get", "/api/projects/{slug}/runs/{run_id}"): "viewer",
     ("post", "/api/projects/{slug}/runs/{run_id}/cancel"): "runner",
     ("get", "/api/projects/{slug}/runs/{run_id}/diff"): "viewer",
+    ("get", "/api/projects/{slug}/schedules"): "viewer",
+    ("post", "/api/projects/{slug}/schedules"): "editor",
+    ("post", "/api/projects/{slug}/schedules/preview"): "viewer",
+    ("get", "/api/projects/{slug}/schedules/{schedule_id}"): "viewer",
+    ("patch", "/api/projects/{slug}/schedules/{schedule_id}"): "editor",
+    ("delete", "/api/projects/{slug}/schedules/{schedule_id}"): "editor",
+    ("get", "/api/projects/{slug}/schedules/{schedule_id}/history"): "viewer",
+    ("get", "/api/notifications"): "anyone",
 }
 # Statuses that show the caller got past authorization, where not 200.
 OK_STATUS = {
@@ -50,6 +58,8 @@ OK_STATUS = {
     ("post", "/api/projects/{slug}/runs"): 201,
     ("delete", "/api/projects/{slug}/members/{kind}/{name}"): 204,
     ("post", "/api/projects/{slug}/runs/{run_id}/cancel"): 409,  # the run has finished
+    ("post", "/api/projects/{slug}/schedules"): 201,
+    ("delete", "/api/projects/{slug}/schedules/{schedule_id}"): 204,
 }
 
 CALLERS = ["anonymous", OUTSIDER, *ROLE_USERS.values(), "admin"]
@@ -69,11 +79,31 @@ def finished_run(callers: dict[str, Caller], hub: Hub, slug: str) -> str:
     return str(run_id)
 
 
-def request_for(method: str, path: str, slug: str, run_id: str) -> tuple[str, dict[str, Any]]:
+def paused_schedule(callers: dict[str, Caller], hub: Hub, slug: str) -> str:
+    write_notebook(hub.data_root / "workspaces" / slug / "nb.ipynb", "n = 1", "print(n)")
+    r = callers[ROLE_USERS["owner"]](
+        "POST", f"api/projects/{slug}/schedules", json=SCHEDULE | {"name": "matrix"}
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+SCHEDULE = {"target": "nb.ipynb", "cron": "0 6 * * *", "paused": True}
+
+
+def request_for(
+    method: str, path: str, slug: str, run_id: str, schedule_id: str = "0"
+) -> tuple[str, dict[str, Any]]:
     """A valid request for the operation: a caller allowed to make it must succeed."""
-    url = path.format(slug=slug, kind="user", name=EXTRA, run_id=run_id)
+    url = path.format(slug=slug, kind="user", name=EXTRA, run_id=run_id, schedule_id=schedule_id)
     kwargs: dict[str, Any] = {}
-    if path.endswith("/parameters"):
+    if path.endswith("/schedules") and method == "post":
+        kwargs["json"] = SCHEDULE | {"name": new_slug("s")}
+    elif path.endswith("/preview"):
+        kwargs["json"] = {"cron": "0 6 * * *", "timezone": "Europe/Paris"}
+    elif path.endswith("{schedule_id}") and method == "patch":
+        kwargs["json"] = {"cron": "0 7 * * *"}
+    elif path.endswith("/parameters"):
         url += "?path=nb.ipynb"
     elif path.endswith("/diff"):
         url += f"?other={run_id}&step=nb"
@@ -128,7 +158,8 @@ def test_role_matrix(
         )
     needs_run = "/runs" in path or path.endswith("/parameters")
     run_id = finished_run(callers, hub, project) if needs_run else "none"
-    url, kwargs = request_for(method, path, project, run_id)
+    schedule_id = paused_schedule(callers, hub, project) if "/schedules" in path else "0"
+    url, kwargs = request_for(method, path, project, run_id, schedule_id)
     ok = OK_STATUS.get((method, path), 200)
     expected = expected_status(WHO_MAY[(method, path)], caller, ok)
     r = callers[caller](method.upper(), url, **kwargs)

@@ -1,10 +1,10 @@
 """Fire times of a cron expression in a timezone, with cron's rules for daylight-saving changes.
 
-croniter finds the wall-clock matches. Our one correction is the repeated hour when clocks go
-back: croniter fires a fixed-time job (say 02:30) twice that night, once per offset. Like Vixie
-cron we fire fixed-time jobs once per calendar day and keep both passes only for jobs whose hour
-field is `*` (they are meant to run every hour, so the repeated hour runs too). Times skipped when
-clocks go forward fire at the first valid time after the gap, once.
+croniter finds the wall-clock matches; we correct two cases, as Vixie cron does. When clocks go
+back, croniter fires a fixed-time job (say 02:30) twice that night, once per offset: we fire it
+once per calendar day, and keep both passes only for jobs whose hour field is `*` (meant to run
+every hour, so the repeated hour runs too). When clocks go forward, a fixed-time job in the gap
+fires once right after it, and an hourly job skips the hour that does not exist.
 """
 
 from __future__ import annotations

@@ -65,11 +65,12 @@ export function outputPathFromLink(url: string | null | undefined): string | nul
     .split('/')
     .filter(s => s !== '');
   try {
-    const decoded = segments.map(s => decodeURIComponent(s));
-    if (decoded.length === 0 || decoded.some(s => s === '..' || s === '.')) {
+    const path = segments.map(s => decodeURIComponent(s)).join('/');
+    const parts = path.split('/');
+    if (!path || parts.some(s => s === '..' || s === '.' || s === '')) {
       return null;
     }
-    return decoded.join('/');
+    return path;
   } catch {
     return null;
   }

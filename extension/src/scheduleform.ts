@@ -419,6 +419,9 @@ export class ScheduleForm extends Widget {
     if (webhook) {
       webhook.disabled = this._removeWebhook.checked;
     }
+    // The dialog checked `.jp-mod-error` in the capture phase, before this
+    // listener marked the fields: let it check again.
+    this._changed();
   }
 
   /** Mark the wrong fields (which disables the dialog's Save). */

@@ -52,6 +52,10 @@ class RunManager:
 
     def submit(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> asyncio.Task[RunRecord]:
         runs.save(record)
+        return self.start(runs, record, plan)
+
+    def start(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> asyncio.Task[RunRecord]:
+        """Execute a run whose record is saved already."""
         task = asyncio.ensure_future(self.executor.process(record, plan, runs))
         self.tasks[record.id] = task
         task.add_done_callback(lambda _t, rid=record.id: self.tasks.pop(rid, None))

@@ -12,21 +12,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ScaleLabError
 from ..runs.executor import new_record
-from ..runs.plan import make_plan
+from ..runs.plan import Plan, make_plan
 from ..runs.records import RunRecord
 from ..schedules.cron import Cron
 from ..schedules.policy import Decision, decide
 from ..store import schedules as store_schedules
 from ..store.models import ScheduleRow
+from ..store.runs import ProjectRuns
 from .notify import Notifier
 
 if TYPE_CHECKING:
     from .app import ScaleLab
+
+
+@dataclass
+class ScheduledRun:
+    """A fire time's run, ready to record and start; or the reason it cannot run."""
+
+    firing: store_schedules.Firing
+    record: RunRecord | None = None
+    runs: ProjectRuns | None = None
+    plan: Plan | None = None
+    error: str | None = None
 
 
 class Scheduler:
@@ -107,40 +120,54 @@ class Scheduler:
             )
             for miss in misses:
                 self.notifier.missed(miss)
-            for firing in firings:
-                if firing.replaces:
-                    await self.app.runs.cancel(firing.replaces)
-                queued += await self.fire(firing)
+            if firings:
+                queued += await self.fire(firings)
             if not firings and not misses:
                 return queued
 
-    async def fire(self, firing: store_schedules.Firing) -> int:
-        workspace = self.app.workspaces.path(firing.slug)
-        options = firing.options
-        try:
-            plan = await asyncio.get_running_loop().run_in_executor(
-                None, lambda: make_plan(workspace, firing.target, firing.parameters)
-            )
-        except ScaleLabError as exc:
-            error = f"the run could not start: {exc.message}"
-            store_schedules.started(self.store, firing, None, error)
+    async def fire(self, firings: list[store_schedules.Firing]) -> int:
+        """Make the runs of these fire times, record them together, then start them."""
+        for firing in firings:
+            if firing.replaces:
+                await self.app.runs.cancel(firing.replaces)
+        made = await asyncio.get_running_loop().run_in_executor(None, self._make_runs, firings)
+        queued = [m for m in made if m.record is not None]
+        failed = [(m.firing, m.error) for m in made if m.error is not None]
+        store_schedules.started(self.store, [(m.firing, m.record, m.runs) for m in queued], failed)
+        for firing, error in failed:
             self.notifier.failed_to_start(firing, error)
-            return 0
-        plan.fresh = options.get("fresh", True)
-        plan.retries = options.get("retries", 0)
-        plan.step_timeout = options.get("timeout")
-        plan.run_as = self.app.workspace_access.run_as(firing.slug)
-        record = new_record(
-            plan,
-            trigger="schedule",
-            triggered_by=f"schedule {firing.name}" + (" (catch-up)" if firing.catch_up else ""),
-            schedule_id=firing.schedule_id,
-        )
-        runs = self.app.runs.runs_of(firing.project_id, firing.slug)
-        task = self.app.runs.submit(runs, record, plan)
-        store_schedules.started(self.store, firing, record.id)
-        task.add_done_callback(lambda t: self._finished(t, firing))
-        return 1
+        for m in queued:
+            task = self.app.runs.start(m.runs, m.record, m.plan)
+            task.add_done_callback(lambda t, f=m.firing: self._finished(t, f))
+        return len(queued)
+
+    def _make_runs(self, firings: list[store_schedules.Firing]) -> list[ScheduledRun]:
+        """Each fire time's run record and plan, or why it cannot run (in a thread: this reads
+        the notebooks)."""
+        made = []
+        for firing in firings:
+            try:
+                plan = make_plan(
+                    self.app.workspaces.path(firing.slug), firing.target, firing.parameters
+                )
+            except ScaleLabError as exc:
+                made.append(ScheduledRun(firing, error=f"the run could not start: {exc.message}"))
+                continue
+            options = firing.options
+            plan.fresh = options.get("fresh", True)
+            plan.retries = options.get("retries", 0)
+            plan.step_timeout = options.get("timeout")
+            plan.run_as = self.app.workspace_access.run_as(firing.slug)
+            catch_up = " (catch-up)" if firing.catch_up else ""
+            record = new_record(
+                plan,
+                trigger="schedule",
+                triggered_by=f"schedule {firing.name}{catch_up}",
+                schedule_id=firing.schedule_id,
+            )
+            runs = self.app.runs.runs_of(firing.project_id, firing.slug)
+            made.append(ScheduledRun(firing, record, runs, plan))
+        return made
 
     def _finished(self, task: asyncio.Task[RunRecord], firing: store_schedules.Firing) -> Any:
         if task.cancelled():

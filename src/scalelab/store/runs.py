@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from ..runs.records import RunRecord, StepRecord, newest_reusable, now
 from .db import Store
@@ -28,21 +29,24 @@ class ProjectRuns:
         return self.outputs / run_id
 
     def save(self, record: RunRecord) -> None:
-        data = record.model_dump(mode="json")
         with self.store.session() as session:
-            row = session.get(RunRow, record.id)
-            if row is None:
-                row = RunRow(
-                    id=record.id,
-                    project_id=self.project_id,
-                    worker=self.worker,
-                    schedule_id=record.schedule_id,
-                )
-                session.add(row)
-            row.status, row.kind, row.target = record.status, record.kind, record.target
-            row.trigger, row.triggered_by = record.trigger, record.triggered_by
-            row.created_at, row.finished_at = record.created_at, record.finished_at
-            row.record = data
+            self.save_in(session, record)
+
+    def save_in(self, session: Session, record: RunRecord) -> None:
+        """Save `record` as part of the caller's transaction."""
+        row = session.get(RunRow, record.id)
+        if row is None:
+            row = RunRow(
+                id=record.id,
+                project_id=self.project_id,
+                worker=self.worker,
+                schedule_id=record.schedule_id,
+            )
+            session.add(row)
+        row.status, row.kind, row.target = record.status, record.kind, record.target
+        row.trigger, row.triggered_by = record.trigger, record.triggered_by
+        row.created_at, row.finished_at = record.created_at, record.finished_at
+        row.record = record.model_dump(mode="json")
 
     def get(self, run_id: str) -> RunRecord | None:
         with self.store.session() as session:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
+from ..runs.records import RunRecord
 from .db import Store
 from .models import (
     NotificationRow,
@@ -28,6 +29,7 @@ from .models import (
     utcnow,
 )
 from .projects import record_audit
+from .runs import ProjectRuns
 
 UNFINISHED = ("queued", "running")
 
@@ -245,21 +247,34 @@ def _event(row: ScheduleRow, due: datetime, outcome: str, worker: str, detail: s
     )
 
 
-def started(store: Store, firing: Firing, run_id: str | None, error: str | None = None) -> None:
-    """The run of a fire time was queued (or could not be made: `error`)."""
+def started(
+    store: Store,
+    queued: list[tuple[Firing, RunRecord, ProjectRuns]],
+    failed: list[tuple[Firing, str]],
+) -> None:
+    """Record, in one transaction, the runs made for fire times and the ones that could not be."""
     with store.session() as session:
-        event = session.get(ScheduleEventRow, firing.event_id)
-        if event is not None:
-            event.outcome = "queued" if error is None else "failed"
-            event.run_id = run_id
-            if error:
-                event.detail = error[:1024]
-        if run_id:
+        for firing, record, runs in queued:
+            runs.save_in(session, record)
+            session.flush()
+            _resolve(session, firing, "queued", record.id, None)
             session.execute(
                 update(ScheduleRow)
                 .where(ScheduleRow.id == firing.schedule_id)
-                .values(last_run_id=run_id)
+                .values(last_run_id=record.id)
             )
+        for firing, error in failed:
+            _resolve(session, firing, "failed", None, error)
+
+
+def _resolve(
+    session: Session, firing: Firing, outcome: str, run_id: str | None, error: str | None
+) -> None:
+    event = session.get(ScheduleEventRow, firing.event_id)
+    if event is not None:
+        event.outcome, event.run_id = outcome, run_id
+        if error:
+            event.detail = error[:1024]
 
 
 def close_unstarted(store: Store, worker: str) -> int:

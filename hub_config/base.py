@@ -36,6 +36,12 @@ if s.credentials_file.exists():
     # Listed users exist in the hub from the start, so they can be made project members
     # before their first login. allow_all still admits everyone NativeAuthenticator approves.
     c.Authenticator.allowed_users = {a.name for a in accounts}
+    if s.demo:
+        users = [a.name for a in accounts if a.role == "user"]
+        c.ScaleLab.demo_project = "demo"
+        c.ScaleLab.demo_members = {
+            name: "owner" if i == 0 else "editor" for i, name in enumerate(users)
+        }
 
 # The ScaleLab service, started and stopped by the hub; one login serves it too.
 c.JupyterHub.services = [

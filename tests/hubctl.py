@@ -151,6 +151,7 @@ class Hub:
             "SCALELAB_SERVICE_PORT": str(self.ports["service_port"]),
             "SCALELAB_HUB_EXTRA_CONFIG": str(self.data_root / "test_extra_config.py"),
             TEST_SERVICE_TOKEN_ENV: self.admin_token,
+            "SCALELAB_DEMO": "0",  # tests make the projects they need
             **self.extra_env,
         }
         (self.data_root / "test_extra_config.py").write_text(EXTRA_CONFIG + self.extra_config)

@@ -68,13 +68,30 @@ c.ScaleLab.webhook_backoff = 0.2
 """
     from tests.hubctl import REPO
 
-    with running_hub(root, extra, PYTHONPATH=str(REPO)) as hub:
+    with running_hub(root, extra, PYTHONPATH=str(REPO), SCALELAB_DEMO="1") as hub:
         yield hub, clock
 
 
 def api(hub: Hub, token: str, method: str, path: str, **kwargs: Any) -> requests.Response:
     headers = {"Authorization": f"token {token}"}
     return requests.request(method, hub.service_url + path, headers=headers, timeout=30, **kwargs)
+
+
+def test_the_first_start_makes_a_demo_project_with_a_schedule(
+    scheduling_hub: tuple[Hub, Path],
+) -> None:
+    hub, _ = scheduling_hub
+    alice, bob = hub.token_for("alice"), hub.token_for("bob")
+    demo = wait(lambda: api(hub, alice, "GET", "api/projects/demo").json().get("slug"), "demo")
+    assert demo == "demo"
+    assert api(hub, bob, "GET", "api/projects/demo").json()["my_role"] == "editor"
+    [nightly] = api(hub, bob, "GET", "api/projects/demo/schedules").json()["schedules"]
+    assert (nightly["target"], nightly["cron"], nightly["paused"]) == (
+        "pipeline.yaml",
+        "0 6 * * *",
+        False,
+    )
+    assert (hub.data_root / "workspaces" / "demo" / "pipeline.yaml").exists()
 
 
 def test_bad_schedules_are_refused_and_nothing_is_saved(

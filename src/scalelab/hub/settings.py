@@ -21,6 +21,7 @@ class HubSettings:
     proxy_api_port: int = 8001
     service_port: int = 8181
     mode: str = "local"
+    demo: int = 1  # 1: a demo project for the demo accounts at the first start
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> HubSettings:

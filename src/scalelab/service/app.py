@@ -14,12 +14,13 @@ from typing import Any
 from jupyterhub.services.auth import HubOAuth
 from tornado import httpserver, ioloop, web
 from tornado.log import access_log
-from traitlets import Float, Integer, Type, Unicode, default
+from traitlets import Dict, Float, Integer, Type, Unicode, default
 from traitlets.config import Application, Config
 
 from .._version import __version__
 from ..store import Store
 from ..workspaces import Workspaces
+from .demo import seed_demo_project
 from .directory import HubDirectory
 from .handlers import NotFoundHandler, OAuthCallbackHandler
 from .routes import API_ROUTES
@@ -193,6 +194,17 @@ class ScaleLab(Application):
 
     webhook_timeout = Float(10.0, help="Seconds a webhook receiver has to answer.").tag(config=True)
 
+    demo_project = Unicode(
+        "",
+        help="""Slug of a demo project made at the first start (the example pipeline with a
+        nightly schedule); empty: none. `scalelab up` sets it for its demo accounts.""",
+    ).tag(config=True)
+
+    demo_members = Dict(
+        {},
+        help="Members of the demo project and their roles, e.g. {'alice': 'owner'}.",
+    ).tag(config=True)
+
     hub_auth_class = Type(
         HubOAuth,
         klass=HubOAuth,
@@ -276,6 +288,7 @@ class ScaleLab(Application):
         if interrupted:
             self.log.warning("Closed %d run(s) left unfinished by the last stop", interrupted)
         loop.add_callback(self.scheduler.start)
+        loop.add_callback(seed_demo_project, self)
 
         def stop(signum: int, _frame: Any) -> None:
             self.log.info("Stopping on signal %d", signum)

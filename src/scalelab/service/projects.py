@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,9 @@ from .models import (
     ProjectUpdate,
 )
 from .openapi import Operation
+
+if TYPE_CHECKING:
+    from .app import ScaleLab
 
 TAGS = ("projects",)
 
@@ -68,21 +71,38 @@ class ProjectsHandler(BaseHandler):
         slug = check_slug(body.slug)
         if self.identity.kind != "user":
             raise Forbidden("projects are owned by users; a service cannot create one")
-        with self.app.store.session() as session:
-            if repo.get_project(session, slug) is not None:
-                raise Conflict(f"a project named {slug!r} exists already")
-        # Files first, then the row: a failed insert removes the folder, so neither half remains.
-        self.app.workspaces.create(slug, body.template)
-        (self.app.runs.outputs / slug).mkdir(parents=True, exist_ok=True)
-        try:
-            with self.app.store.session() as session:
-                project = repo.create_project(session, slug, body.title or slug, self.identity.name)
-                model = project_model(project, "owner")
-        except BaseException:
-            self.app.workspaces.remove(slug)
-            raise
-        await self.app.workspace_access.sync(slug, self.app)
+        model = await make_project(
+            self.app, slug, body.title or slug, self.identity.name, body.template
+        )
         self.write_model(model, status=201)
+
+
+async def make_project(
+    app: ScaleLab,
+    slug: str,
+    title: str,
+    owner: str,
+    template: str,
+    members: dict[str, RoleName] | None = None,
+) -> ProjectModel:
+    """A project with its workspace from `template`, owned by `owner`, with other `members`."""
+    with app.store.session() as session:
+        if repo.get_project(session, slug) is not None:
+            raise Conflict(f"a project named {slug!r} exists already")
+    # Files first, then the row: a failed insert removes the folder, so neither half remains.
+    app.workspaces.create(slug, template)
+    (app.runs.outputs / slug).mkdir(parents=True, exist_ok=True)
+    try:
+        with app.store.session() as session:
+            project = repo.create_project(session, slug, title, owner)
+            for name, role in (members or {}).items():
+                repo.set_member(session, project, "user", name, role, owner)
+            model = project_model(project, "owner")
+    except BaseException:
+        app.workspaces.remove(slug)
+        raise
+    await app.workspace_access.sync(slug, app)
+    return model
 
 
 class ProjectScoped(BaseHandler):

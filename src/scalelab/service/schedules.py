@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from ..errors import InvalidInput
@@ -29,6 +29,9 @@ from .models import (
 from .openapi import Operation
 from .projects import ProjectScoped
 
+if TYPE_CHECKING:
+    from .app import ScaleLab
+
 TAGS = ("schedules",)
 OPTIONS = ("timeout", "retries", "fresh")
 
@@ -38,6 +41,27 @@ def webhook_host(url: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}/…"
+
+
+def new_schedule(app: ScaleLab, project_id: int, body: ScheduleCreate, actor: str) -> ScheduleRow:
+    cron = app.scheduler.cron(body.cron, body.timezone)
+    return ScheduleRow(
+        project_id=project_id,
+        name=body.name,
+        target=body.target,
+        parameters=body.parameters,
+        cron=body.cron,
+        timezone=body.timezone,
+        options={o: getattr(body, o) for o in OPTIONS},
+        misfire=body.misfire,
+        misfire_deadline_s=body.misfire_deadline,
+        concurrency=body.concurrency,
+        notify=body.notify,
+        webhook_url=body.webhook_url or None,
+        paused=body.paused,
+        next_fire_at=None if body.paused else cron.next_after(app.clock.now()),
+        created_by=actor,
+    )
 
 
 class ScheduleScoped(ProjectScoped):
@@ -143,24 +167,7 @@ class SchedulesHandler(ScheduleScoped):
         self.refuse_if_archived()
         self.cron(body.cron, body.timezone)
         await self.check_job(body.target, body.parameters)
-        cron = self.app.scheduler.cron(body.cron, body.timezone)
-        row = ScheduleRow(
-            project_id=self.project.id,
-            name=body.name,
-            target=body.target,
-            parameters=body.parameters,
-            cron=body.cron,
-            timezone=body.timezone,
-            options={o: getattr(body, o) for o in OPTIONS},
-            misfire=body.misfire,
-            misfire_deadline_s=body.misfire_deadline,
-            concurrency=body.concurrency,
-            notify=body.notify,
-            webhook_url=body.webhook_url or None,
-            paused=body.paused,
-            next_fire_at=None if body.paused else cron.next_after(self.app.clock.now()),
-            created_by=self.identity.name,
-        )
+        row = new_schedule(self.app, self.project.id, body, self.identity.name)
         repo.add_schedule(self.db, row, slug)
         view = repo.ScheduleView(row, None)
         model = self.model(view)

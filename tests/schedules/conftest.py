@@ -30,7 +30,7 @@ from scalelab.workspaces import Workspaces
 from tests.hubctl import REPO, VENV_BIN, free_port
 from tests.runs.conftest import write_notebook
 
-from .clock import CLOCK_FILE_ENV
+from .clock import CLOCK_FILE_ENV, set_clock
 
 # The service's own log says it listens once the scheduler's first tick is scheduled.
 READY = "ScaleLab "
@@ -164,6 +164,15 @@ class Project:
             session.add(row)
             session.flush()
             return row.id
+
+
+def prepare(tmp_path: Path, db_url: str, slug: str, at: datetime) -> tuple[Store, Path, Project]:
+    """A migrated database, the test clock (a file) showing `at`, and a project."""
+    store = Store(db_url)
+    store.upgrade()
+    clock = tmp_path / "clock"
+    set_clock(clock, at)
+    return store, clock, Project(store, tmp_path / "data", slug)
 
 
 def events(store: Store, schedule_id: int) -> list[ScheduleEventRow]:

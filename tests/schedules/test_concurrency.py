@@ -6,10 +6,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from scalelab.store import Store
-
 from .clock import set_clock
-from .conftest import Project, ServiceProcess, events, runs, wait_for
+from .conftest import ServiceProcess, events, prepare, runs, wait_for
 
 T0 = datetime(2030, 1, 7, 10, 59, 58, tzinfo=UTC)
 
@@ -18,11 +16,7 @@ def test_concurrency_policies_with_a_long_previous_run(
     tmp_path: Path, services: Callable[..., ServiceProcess]
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'scalelab.sqlite'}"
-    store = Store(db_url)
-    store.upgrade()
-    clock = tmp_path / "clock"
-    set_clock(clock, T0)
-    project = Project(store, tmp_path / "data", "long")
+    store, clock, project = prepare(tmp_path, db_url, "long", T0)
     slow = project.notebook("slow.ipynb", "n = 1", "import time; time.sleep(600)")
     policies = {
         policy: project.schedule(policy, slow, "* * * * *", T0, concurrency=policy)

@@ -7,10 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from scalelab.store import Store
-
 from .clock import set_clock
-from .conftest import Project, ServiceProcess, events, runs, wait_for
+from .conftest import ServiceProcess, events, prepare, runs, wait_for
 
 T0 = datetime(2030, 1, 7, 10, 59, 55, tzinfo=UTC)
 
@@ -23,11 +21,7 @@ def test_misfire_policies_after_the_service_was_down(
     tmp_path: Path, services: Callable[..., ServiceProcess]
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'scalelab.sqlite'}"
-    store = Store(db_url)
-    store.upgrade()
-    clock = tmp_path / "clock"
-    set_clock(clock, T0)
-    project = Project(store, tmp_path / "data", "nightly")
+    store, clock, project = prepare(tmp_path, db_url, "nightly", T0)
     nb = project.notebook("ok.ipynb", "n = 1", "print(n)")
     skip = project.schedule("skip", nb, "* * * * *", T0, misfire="skip")
     once = project.schedule("once", nb, "* * * * *", T0, misfire="run_once")

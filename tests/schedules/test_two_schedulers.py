@@ -7,11 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from scalelab.store import Store
 from tests.pg import Postgres
 
 from .clock import set_clock
-from .conftest import Project, ServiceProcess, events, runs, wait_for
+from .conftest import ServiceProcess, events, prepare, runs, wait_for
 
 T0 = datetime(2030, 1, 7, 10, 59, 58, tzinfo=UTC)
 SCHEDULES = 12
@@ -21,11 +20,7 @@ def test_two_schedulers_fire_each_time_once(
     tmp_path: Path, services: Callable[..., ServiceProcess], postgres: Postgres
 ) -> None:
     db_url = postgres.create_database("two_schedulers")
-    store = Store(db_url)
-    store.upgrade()
-    clock = tmp_path / "clock"
-    set_clock(clock, T0)
-    project = Project(store, tmp_path / "data", "shared")
+    store, clock, project = prepare(tmp_path, db_url, "shared", T0)
     nb = project.notebook("tick.ipynb", "n = 1", "n + 1")
     ids = [project.schedule(f"s{i}", nb, "* * * * *", T0) for i in range(SCHEDULES)]
 

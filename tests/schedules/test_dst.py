@@ -72,3 +72,22 @@ def test_0230_fires_once_per_calendar_day(
     assert len(hours) == len(set(hours)) == (end - start) // timedelta(hours=1)
     assert all(b - a == timedelta(hours=1) for a, b in itertools.pairwise(hours))
     assert sorted(fired) == sorted(nightly + hours)  # what the tick returned is what it recorded
+
+
+def test_a_schedule_that_cannot_be_read_is_paused_not_left_blocking(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store.upgrade()
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    project = Project(store, tmp_path / "data", "broken")
+    broken = project.schedule("broken", "x.ipynb", "0 * * * *", start)
+    healthy = project.schedule("healthy", "x.ipynb", "0 * * * *", start)
+    with store.session() as session:  # as if tzdata had dropped the zone since it was saved
+        session.get(ScheduleRow, broken).timezone = "Gone/Away"
+
+    fired = tick_through(store, start, start + timedelta(hours=2, minutes=1), timedelta(minutes=1))
+    assert len(fired) == 2 and [e.outcome for e in events(store, healthy)] == ["starting"] * 2
+    [failed] = events(store, broken)
+    assert failed.outcome == "failed" and "Gone/Away" in failed.detail
+    with store.session() as session:
+        row = session.get(ScheduleRow, broken)
+        assert row.paused and row.next_fire_at is None

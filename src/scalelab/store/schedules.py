@@ -168,7 +168,12 @@ def take_due(
         ).all()
         status = _last_status(session, [r for r, _, _ in rows])
         for row, slug, archived_at in rows:
-            decision = decide(row, now)
+            try:
+                decision = decide(row, now)
+            except Exception as exc:  # e.g. a timezone gone from tzdata: stop, say why
+                session.add(_event(row, row.next_fire_at, "failed", worker, f"paused: {exc}"))
+                row.paused, row.next_fire_at = True, None
+                continue
             for miss in decision.missed:
                 session.add(_event(row, miss.due, "missed", worker, miss.reason))
             if decision.missed:

@@ -239,8 +239,13 @@ export class NotificationPoller {
   private async _tick(): Promise<void> {
     try {
       await this.poll();
+      this._failing = false;
     } catch (err) {
-      console.warn('ScaleLab: could not fetch notifications', err);
+      // Once per outage, not every interval.
+      if (!this._failing) {
+        console.warn('ScaleLab: could not fetch notifications', err);
+      }
+      this._failing = true;
     }
     if (this._running) {
       this._timer = setTimeout(() => {
@@ -253,5 +258,6 @@ export class NotificationPoller {
   private readonly _options: NotificationPollerOptions;
   private _lastId: number | null;
   private _running = false;
+  private _failing = false;
   private _timer: ReturnType<typeof setTimeout> | null = null;
 }

@@ -34,7 +34,8 @@ class Operation:
     tags: tuple[str, ...] = field(default_factory=tuple)
     role: RoleName | None = None  # project role needed; checked by ProjectHandler.prepare
     status: int = 200
-    query: tuple[str, ...] = ()
+    query: tuple[str, ...] = ()  # required query parameters
+    optional_query: tuple[str, ...] = ()
 
 
 def openapi_path(pattern: str) -> str:
@@ -95,8 +96,9 @@ def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any
                 entry["description"] = f"Needs the `{op.role}` role in the project."
                 entry["x-scalelab-role"] = op.role
             query = [
-                {"name": name, "in": "query", "required": True, "schema": {"type": "string"}}
-                for name in op.query
+                {"name": name, "in": "query", "required": required, "schema": {"type": "string"}}
+                for names, required in ((op.query, True), (op.optional_query, False))
+                for name in names
             ]
             if params or query:
                 entry["parameters"] = params + query

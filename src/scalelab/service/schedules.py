@@ -281,7 +281,7 @@ class NotificationsHandler(BaseHandler):
             "Notifications of my projects, newest first (?after=id for newer ones only)",
             NotificationList,
             tags=TAGS,
-            query=("after",),
+            optional_query=("after",),
         ),
     }
 

@@ -228,7 +228,8 @@ def main() -> None:
     anchor_growth = costs[10_000][1] / costs[100][1]
     print(f"{'10k / 100':>10} {growth:>10.2f}x {anchor_growth:>9.1f}x")
     print(
-        f"\nLateness, {args.schedules} schedules, {late['fire_times']} fire times (target p99 < 1 s)"
+        f"\nLateness, {args.schedules} schedules, {late['fire_times']} fire times "
+        "(target p99 < 1 s)"
     )
     for key in (
         "lateness_p50_s",

@@ -89,7 +89,7 @@ export function select(
   return node;
 }
 
-/** A text `<input>`. */
+/** A text `<input>`; no placeholder for `''`. */
 export function input(
   name: string,
   placeholder: string,
@@ -103,7 +103,9 @@ export function input(
   });
   node.type = 'text';
   node.name = name;
-  node.placeholder = placeholder;
+  if (placeholder) {
+    node.placeholder = placeholder;
+  }
   node.autocomplete = 'off';
   node.spellcheck = false;
   return node;
@@ -124,4 +126,52 @@ export function errorLine(testid: string): HTMLElement {
 export function setError(node: HTMLElement, message: string | null): void {
   node.textContent = message ?? '';
   node.hidden = !message;
+}
+
+// The look shared by the Runs and Schedules views.
+
+/** A view's header: its `heading` and a Refresh button that runs `onRefresh`. */
+export function viewHeader(
+  heading: string,
+  onRefresh: () => void,
+  refresh: ElementOptions
+): HTMLElement {
+  return el(
+    'div',
+    { className: 'jp-ScaleLabRuns-header' },
+    el('h4', { className: 'jp-ScaleLabPanel-subheading', text: heading }),
+    button('Refresh', onRefresh, refresh)
+  );
+}
+
+/** The top line of a run or schedule: its name (a `<span>`), then `badges`. */
+export function nameLine(name: ElementOptions, ...badges: HTMLElement[]): HTMLElement {
+  return el(
+    'div',
+    { className: 'jp-ScaleLabRuns-runTop' },
+    el('span', { ...name, className: 'jp-ScaleLabRuns-target' }),
+    ...badges
+  );
+}
+
+/** A status badge: `text` styled by a modifier `className` such as `jp-mod-failed`. */
+export function badge(
+  text: string,
+  className: string,
+  testid: string,
+  title?: string
+): HTMLElement {
+  return el('span', {
+    className: `jp-ScaleLabRuns-status ${className}`,
+    testid,
+    text,
+    title
+  });
+}
+
+/** Scroll `node` (if any) just into view, where the browser can scroll. */
+export function scrollIntoViewNearest(node: Element | null): void {
+  if (node && typeof node.scrollIntoView === 'function') {
+    node.scrollIntoView({ block: 'nearest' });
+  }
 }

@@ -7,7 +7,7 @@ import {
 import { type IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { Widget } from '@lumino/widgets';
 
-import { type NotebookDiff, type ScaleLabClient } from './api';
+import { type NotebookDiff, type ParametersModel, type ScaleLabClient } from './api';
 import { renderNotebookDiff } from './diffview';
 import { errorMessage } from './helpers';
 import { type DiffLink, diffTitle } from './notifyhelpers';
@@ -137,6 +137,21 @@ export function addRunCommands(options: RunCommandsOptions): void {
     }
   };
 
+  /**
+   * Show a dialog; `null` when it was cancelled or failed. An error is shown
+   * under `title`, unless the dialog was rejected without one.
+   */
+  const ask = async <T>(title: string, open: () => Promise<T | null>): Promise<T | null> => {
+    try {
+      return await open();
+    } catch (err) {
+      if (err !== undefined) {
+        await showErrorMessage(title, errorMessage(err));
+      }
+      return null;
+    }
+  };
+
   const run = async (
     kind: RunnableKind,
     args: CommandArgs
@@ -158,7 +173,7 @@ export function addRunCommands(options: RunCommandsOptions): void {
       return;
     }
     await saveIfDirty(target);
-    let model;
+    let model: ParametersModel;
     try {
       model = await client.getParameters(where.slug, where.relative);
     } catch (err) {
@@ -168,20 +183,14 @@ export function addRunCommands(options: RunCommandsOptions): void {
       );
       return;
     }
-    let value;
-    try {
-      value = await askRunOptions(
+    const value = await ask(title, () =>
+      askRunOptions(
         model,
         model.kind === 'pipeline'
           ? `Run pipeline ${where.relative}`
           : `Run ${where.relative}`
-      );
-    } catch (err) {
-      if (err !== undefined) {
-        await showErrorMessage(title, errorMessage(err));
-      }
-      return;
-    }
+      )
+    );
     if (value === null) {
       return;
     }
@@ -219,18 +228,9 @@ export function addRunCommands(options: RunCommandsOptions): void {
       return;
     }
     await saveIfDirty(target);
-    let saved;
-    try {
-      saved = await openScheduleDialog(client, {
-        slug: where.slug,
-        target: where.relative
-      });
-    } catch (err) {
-      if (err !== undefined) {
-        await showErrorMessage(title, errorMessage(err));
-      }
-      return;
-    }
+    const saved = await ask(title, () =>
+      openScheduleDialog(client, { slug: where.slug, target: where.relative })
+    );
     if (saved === null) {
       return;
     }

@@ -6,8 +6,18 @@ import {
   type StepModel,
   type UserModel
 } from './api';
-import { button, el, errorLine, setError } from './dom';
+import {
+  badge,
+  button,
+  el,
+  errorLine,
+  nameLine,
+  scrollIntoViewNearest,
+  setError,
+  viewHeader
+} from './dom';
 import { errorMessage, formatTimestamp } from './helpers';
+import { Poller } from './poller';
 import {
   canCancelRuns,
   compareTarget,
@@ -47,11 +57,7 @@ export interface RunsViewOptions {
 }
 
 function statusBadge(status: string, testid: string): HTMLElement {
-  return el('span', {
-    className: `jp-ScaleLabRuns-status ${statusClass(status)}`,
-    testid,
-    text: status
-  });
+  return badge(status, statusClass(status), testid);
 }
 
 /**
@@ -67,14 +73,14 @@ export class RunsView {
   constructor(options: RunsViewOptions) {
     this._options = options;
     this._client = options.client;
+    this._poller = new Poller({
+      interval: POLL_INTERVAL,
+      // Polls while runs are going even when the panel is hidden: a run started from the
+      // file browser must be current when the panel is shown again.
+      keepPolling: () => this.slug !== null && hasActiveRuns(this._runs),
+      poll: () => this.reload()
+    });
 
-    this._refreshButton = button(
-      'Refresh',
-      () => {
-        void this.reload();
-      },
-      { testid: 'scalelab-runs-refresh', title: 'Reload the runs' }
-    );
     this._status = el('div', { className: 'jp-ScaleLabPanel-muted' });
     this._error = errorLine('scalelab-runs-error');
     this._list = el('ul', {
@@ -88,11 +94,12 @@ export class RunsView {
     this.node = el(
       'section',
       { className: 'jp-ScaleLabRuns', testid: 'scalelab-runs' },
-      el(
-        'div',
-        { className: 'jp-ScaleLabRuns-header' },
-        el('h4', { className: 'jp-ScaleLabPanel-subheading', text: 'Runs' }),
-        this._refreshButton
+      viewHeader(
+        'Runs',
+        () => {
+          void this.reload();
+        },
+        { testid: 'scalelab-runs-refresh', title: 'Reload the runs' }
       ),
       this._status,
       this._error,
@@ -132,8 +139,7 @@ export class RunsView {
       this._render();
       return;
     }
-    this._stopPolling();
-    this._loadId++;
+    this._poller.cancel();
     this._runs = [];
     this._selected = null;
     this._detailError = null;
@@ -151,12 +157,12 @@ export class RunsView {
    * `false` when it is hidden. Becoming active reloads the runs.
    */
   setActive(active: boolean): void {
-    if (active === this._active || this._disposed) {
+    if (active === this._active || this._poller.disposed) {
       return;
     }
     this._active = active;
     if (!active) {
-      this._stopPolling();
+      this._poller.stop();
     } else if (this._project !== null && this._loaded) {
       void this.reload();
     }
@@ -186,73 +192,38 @@ export class RunsView {
   /** Reload the runs of the shown project. */
   async reload(): Promise<void> {
     const slug = this.slug;
-    if (slug === null || this._disposed) {
+    if (slug === null) {
       return;
     }
-    const id = ++this._loadId;
-    this._stopPolling();
-    try {
-      const list = await this._client.listRuns(slug);
-      if (id !== this._loadId) {
-        return;
+    await this._poller.load(
+      () => this._client.listRuns(slug),
+      list => {
+        this._runs = sortRuns(list.runs);
+        this._loaded = true;
+        setError(this._error, null);
+        if (this._selected !== null && !this._runs.some(r => r.id === this._selected)) {
+          this._selected = null;
+        }
+        this._render();
+      },
+      err => {
+        this._loaded = true;
+        setError(this._error, `Could not load the runs: ${errorMessage(err)}`);
+        this._render();
       }
-      this._runs = sortRuns(list.runs);
-      this._loaded = true;
-      setError(this._error, null);
-      if (this._selected !== null && !this._runs.some(r => r.id === this._selected)) {
-        this._selected = null;
-      }
-      this._render();
-    } catch (err) {
-      if (id !== this._loadId) {
-        return;
-      }
-      this._loaded = true;
-      setError(this._error, `Could not load the runs: ${errorMessage(err)}`);
-      this._render();
-    }
-    this._schedulePoll();
+    );
   }
 
   /** Stop polling for good. */
   dispose(): void {
-    this._disposed = true;
     this._active = false;
-    this._loadId++;
-    this._stopPolling();
-  }
-
-  private _schedulePoll(): void {
-    // Polls while runs are going even when the panel is hidden: a run started from the
-    // file browser must be current when the panel is shown again.
-    if (
-      this._disposed ||
-      this._timer !== null ||
-      this.slug === null ||
-      !hasActiveRuns(this._runs)
-    ) {
-      return;
-    }
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      void this.reload();
-    }, POLL_INTERVAL);
-  }
-
-  private _stopPolling(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
+    this._poller.dispose();
   }
 
   private _scrollToSelected(): void {
-    const selected = this._list.querySelector('.jp-mod-selected');
-    if (selected && typeof selected.scrollIntoView === 'function') {
-      selected.scrollIntoView({ block: 'nearest' });
-    }
-    if (typeof this._detail.scrollIntoView === 'function' && !this._detail.hidden) {
-      this._detail.scrollIntoView({ block: 'nearest' });
+    scrollIntoViewNearest(this._list.querySelector('.jp-mod-selected'));
+    if (!this._detail.hidden) {
+      scrollIntoViewNearest(this._detail);
     }
   }
 
@@ -285,12 +256,7 @@ export class RunsView {
           tabindex: '0'
         }
       },
-      el(
-        'div',
-        { className: 'jp-ScaleLabRuns-runTop' },
-        el('span', { className: 'jp-ScaleLabRuns-target', text: run.target }),
-        statusBadge(run.status, 'scalelab-run-status')
-      ),
+      nameLine({ text: run.target }, statusBadge(run.status, 'scalelab-run-status')),
       el(
         'div',
         { className: 'jp-ScaleLabRuns-runMeta' },
@@ -324,12 +290,7 @@ export class RunsView {
         testid: 'scalelab-run-detail',
         attrs: { 'data-run-id': run.id }
       },
-      el(
-        'div',
-        { className: 'jp-ScaleLabRuns-runTop' },
-        el('span', { className: 'jp-ScaleLabRuns-target', text: run.target }),
-        statusBadge(run.status, 'scalelab-run-detail-status')
-      ),
+      nameLine({ text: run.target }, statusBadge(run.status, 'scalelab-run-detail-status')),
       el('div', {
         className: 'jp-ScaleLabRuns-kv',
         text: `Run ${run.id}`,
@@ -561,7 +522,7 @@ export class RunsView {
 
   private readonly _options: RunsViewOptions;
   private readonly _client: ScaleLabClient;
-  private readonly _refreshButton: HTMLButtonElement;
+  private readonly _poller: Poller;
   private readonly _status: HTMLElement;
   private readonly _error: HTMLElement;
   private readonly _list: HTMLUListElement;
@@ -573,7 +534,4 @@ export class RunsView {
   private _detailError: string | null = null;
   private _loaded = false;
   private _active = false;
-  private _disposed = false;
-  private _loadId = 0;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
 }

@@ -10,7 +10,7 @@ import {
   type ScaleLabClient,
   type ScheduleModel
 } from './api';
-import { el, errorLine, setError } from './dom';
+import { el, errorLine, input, select, setError } from './dom';
 import { errorMessage } from './helpers';
 import { RunForm } from './runform';
 import { formatSeconds } from './runhelpers';
@@ -87,15 +87,14 @@ export class ScheduleForm extends Widget {
       }
     });
 
+    const testid = (name: ScheduleField): string => `scalelab-schedule-${name.replace(/_/g, '-')}`;
     const text = (name: ScheduleField, value: string, attrs: Record<string, string> = {}) => {
-      const node = el('input', {
-        className: 'jp-ScaleLabRunForm-input jp-ScaleLabPanel-input',
-        testid: `scalelab-schedule-${name.replace(/_/g, '-')}`,
-        attrs: { name, 'aria-label': name, ...attrs }
+      const { placeholder = '', ...rest } = attrs;
+      const node = input(name, placeholder, {
+        className: 'jp-ScaleLabRunForm-input',
+        testid: testid(name),
+        attrs: { 'aria-label': name, ...rest }
       });
-      node.type = 'text';
-      node.autocomplete = 'off';
-      node.spellcheck = false;
       node.value = value;
       this._controls.set(name, node);
       return node;
@@ -106,17 +105,10 @@ export class ScheduleForm extends Widget {
       return node;
     };
     const choice = (name: ScheduleField, values: readonly string[], value: string) => {
-      const node = el('select', {
-        className: 'jp-ScaleLabPanel-select',
-        testid: `scalelab-schedule-${name.replace(/_/g, '-')}`,
-        attrs: { name, 'aria-label': name }
+      const node = select(name, values, value, {
+        testid: testid(name),
+        attrs: { 'aria-label': name }
       });
-      for (const v of values) {
-        const option = el('option', { text: v });
-        option.value = v;
-        node.append(option);
-      }
-      node.value = value;
       this._controls.set(name, node);
       return node;
     };

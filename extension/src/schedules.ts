@@ -5,8 +5,18 @@ import {
   type ScheduleModel,
   type UserModel
 } from './api';
-import { button, el, errorLine, setError } from './dom';
+import {
+  badge,
+  button,
+  el,
+  errorLine,
+  nameLine,
+  scrollIntoViewNearest,
+  setError,
+  viewHeader
+} from './dom';
 import { errorMessage, formatTimestamp } from './helpers';
+import { Poller } from './poller';
 import { statusClass } from './runhelpers';
 import {
   canEditSchedules,
@@ -42,15 +52,6 @@ interface HistoryState {
   error: string | null;
 }
 
-function badge(text: string, className: string, testid: string, title?: string): HTMLElement {
-  return el('span', {
-    className: `jp-ScaleLabRuns-status ${className}`,
-    testid,
-    text,
-    title
-  });
-}
-
 /**
  * The schedules of the current project: name, target, cron and timezone,
  * next fire time, last status and paused state; Pause/Resume, Edit and
@@ -65,13 +66,11 @@ export class SchedulesView {
   constructor(options: SchedulesViewOptions) {
     this._options = options;
     this._client = options.client;
-    this._refreshButton = button(
-      'Refresh',
-      () => {
-        void this.reload();
-      },
-      { testid: 'scalelab-schedules-refresh', title: 'Reload the schedules' }
-    );
+    this._poller = new Poller({
+      interval: SCHEDULES_POLL_INTERVAL,
+      keepPolling: () => this.slug !== null && this._shown,
+      poll: () => this.reload()
+    });
     this._status = el('div', {
       className: 'jp-ScaleLabPanel-muted',
       testid: 'scalelab-schedules-status'
@@ -91,11 +90,12 @@ export class SchedulesView {
     this.node = el(
       'section',
       { className: 'jp-ScaleLabRuns jp-ScaleLabSchedules', testid: 'scalelab-schedules-view' },
-      el(
-        'div',
-        { className: 'jp-ScaleLabRuns-header' },
-        el('h4', { className: 'jp-ScaleLabPanel-subheading', text: 'Schedules' }),
-        this._refreshButton
+      viewHeader(
+        'Schedules',
+        () => {
+          void this.reload();
+        },
+        { testid: 'scalelab-schedules-refresh', title: 'Reload the schedules' }
       ),
       this._status,
       this._error,
@@ -129,8 +129,7 @@ export class SchedulesView {
       this._render();
       return;
     }
-    this._stopPolling();
-    this._loadId++;
+    this._poller.cancel();
     this._schedules = [];
     this._loaded = false;
     this._expanded.clear();
@@ -159,70 +158,58 @@ export class SchedulesView {
     if (this.slug === null || schedule.project !== this.slug) {
       return;
     }
-    this._schedules = sortSchedules([
-      ...this._schedules.filter(s => s.id !== schedule.id),
-      schedule
-    ]);
     this._highlight = schedule.id;
-    this._render();
-    this._scrollToHighlight();
+    this._replace(schedule);
+    scrollIntoViewNearest(this._list.querySelector('.jp-mod-selected'));
     await this.reload();
   }
 
   /** Reload the schedules (and the open histories) of the shown project. */
   async reload(): Promise<void> {
     const slug = this.slug;
-    if (slug === null || this._disposed) {
+    if (slug === null) {
       return;
     }
-    const id = ++this._loadId;
-    this._stopPolling();
-    try {
-      const list = await this._client.listSchedules(slug);
-      if (id !== this._loadId) {
-        return;
-      }
-      this._schedules = sortSchedules(list.schedules);
-      this._loaded = true;
-      setError(this._error, null);
-      const ids = new Set(this._schedules.map(s => s.id));
-      for (const expanded of [...this._expanded]) {
-        if (!ids.has(expanded)) {
-          this._expanded.delete(expanded);
-          this._histories.delete(expanded);
+    await this._poller.load(
+      () => this._client.listSchedules(slug),
+      list => {
+        this._schedules = sortSchedules(list.schedules);
+        this._loaded = true;
+        setError(this._error, null);
+        const ids = new Set(this._schedules.map(s => s.id));
+        for (const expanded of [...this._expanded]) {
+          if (!ids.has(expanded)) {
+            this._expanded.delete(expanded);
+            this._histories.delete(expanded);
+          }
         }
+        this._render();
+        for (const expanded of this._expanded) {
+          void this._loadHistory(slug, expanded);
+        }
+      },
+      err => {
+        this._loaded = true;
+        setError(this._error, `Could not load the schedules: ${errorMessage(err)}`);
+        this._render();
       }
-      this._render();
-      for (const expanded of this._expanded) {
-        void this._loadHistory(slug, expanded);
-      }
-    } catch (err) {
-      if (id !== this._loadId) {
-        return;
-      }
-      this._loaded = true;
-      setError(this._error, `Could not load the schedules: ${errorMessage(err)}`);
-      this._render();
-    }
-    this._schedulePoll();
+    );
   }
 
   /** Stop polling for good. */
   dispose(): void {
-    this._disposed = true;
-    this._loadId++;
-    this._stopPolling();
+    this._poller.dispose();
   }
 
   private _setShown(active: boolean, visible: boolean): void {
-    if (this._disposed) {
+    if (this._poller.disposed) {
       return;
     }
     const was = this._shown;
     this._active = active;
     this._visible = visible;
     if (!this._shown) {
-      this._stopPolling();
+      this._poller.stop();
     } else if (!was && this._project !== null) {
       void this.reload();
     }
@@ -230,30 +217,6 @@ export class SchedulesView {
 
   private get _shown(): boolean {
     return this._active && this._visible;
-  }
-
-  private _schedulePoll(): void {
-    if (this._disposed || this._timer !== null || this.slug === null || !this._shown) {
-      return;
-    }
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      void this.reload();
-    }, SCHEDULES_POLL_INTERVAL);
-  }
-
-  private _stopPolling(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
-  }
-
-  private _scrollToHighlight(): void {
-    const row = this._list.querySelector('.jp-mod-selected');
-    if (row && typeof row.scrollIntoView === 'function') {
-      row.scrollIntoView({ block: 'nearest' });
-    }
   }
 
   private _render(): void {
@@ -272,20 +235,13 @@ export class SchedulesView {
     const expanded = this._expanded.has(schedule.id);
     const highlighted = schedule.id === this._highlight;
 
-    const top = el(
-      'div',
-      { className: 'jp-ScaleLabRuns-runTop' },
-      el('span', {
-        className: 'jp-ScaleLabRuns-target',
+    const top = nameLine(
+      {
         testid: 'scalelab-schedule-name',
         text: schedule.name,
         title: `Created ${formatTimestamp(schedule.created_at)} by ${schedule.created_by}`
-      })
-    );
-    if (schedule.paused) {
-      top.append(badge('paused', 'jp-mod-skipped', 'scalelab-schedule-paused'));
-    }
-    top.append(
+      },
+      ...(schedule.paused ? [badge('paused', 'jp-mod-skipped', 'scalelab-schedule-paused')] : []),
       badge(
         schedule.last_status ?? 'no runs',
         schedule.last_status ? statusClass(schedule.last_status) : 'jp-mod-skipped',
@@ -613,7 +569,7 @@ export class SchedulesView {
 
   private readonly _options: SchedulesViewOptions;
   private readonly _client: ScaleLabClient;
-  private readonly _refreshButton: HTMLButtonElement;
+  private readonly _poller: Poller;
   private readonly _status: HTMLElement;
   private readonly _hint: HTMLElement;
   private readonly _error: HTMLElement;
@@ -629,7 +585,4 @@ export class SchedulesView {
   private _loaded = false;
   private _active = false;
   private _visible = false;
-  private _disposed = false;
-  private _loadId = 0;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
 }

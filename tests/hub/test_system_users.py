@@ -10,14 +10,16 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import requests
 
 from scalelab.unix import ensure_unix_user
-from tests.hubctl import running_hub
+from tests.hubctl import REPO, running_hub
 from tests.runs.conftest import write_notebook
+from tests.schedules.clock import DATA_ROOT_CLOCK, set_clock
 
 pytestmark = pytest.mark.hub
 
@@ -145,7 +147,10 @@ def test_runs_execute_as_the_project_account(team: tuple[Path, list[str]]) -> No
 
     root, (owner, *_) = team
     slug = f"ws-{owner}"
-    with running_hub(root, SCALELAB_MODE="system-users") as hub:
+    # The service's clock is one the test moves, to bring a scheduled run's fire time near.
+    set_clock(root / DATA_ROOT_CLOCK, datetime.now(UTC))
+    extra = 'c.ScaleLab.clock_class = "tests.schedules.clock.OffsetClock"\n'
+    with running_hub(root, extra, SCALELAB_MODE="system-users", PYTHONPATH=str(REPO)) as hub:
         call = {"Authorization": f"token {hub.token_for(owner)}"}
         api = hub.service_url + "api/projects"
         assert requests.post(api, json={"slug": slug}, headers=call, timeout=30).status_code == 201
@@ -171,3 +176,19 @@ def test_runs_execute_as_the_project_account(team: tuple[Path, list[str]]) -> No
         assert (workspace / "who.txt").stat().st_uid == account.pw_uid
         assert "refused" in (root / run["steps"][0]["output"]).read_text()
         assert not Path("/root/scalelab-escape").exists()
+
+        # A scheduled run, with its owner's server stopped: the same project account.
+        (workspace / "who.txt").unlink()
+        set_clock(root / DATA_ROOT_CLOCK, datetime(2030, 1, 7, 10, 59, 58, tzinfo=UTC))
+        schedule = {"name": "who", "target": "who.ipynb", "cron": "* * * * *"}
+        r = requests.post(f"{api}/{slug}/schedules", json=schedule, headers=call, timeout=30)
+        assert r.status_code == 201, r.text
+        deadline = time.monotonic() + 120
+        while True:
+            runs = requests.get(f"{api}/{slug}/runs", headers=call, timeout=30).json()["runs"]
+            if runs[0]["trigger"] == "schedule" and runs[0]["status"] not in ("queued", "running"):
+                break
+            assert time.monotonic() < deadline, hub.log()[-3000:]
+            time.sleep(0.3)
+        assert runs[0]["status"] == "succeeded", runs[0]["error"]
+        assert (workspace / "who.txt").read_text() == account.pw_name

@@ -12,6 +12,14 @@ export interface ElementOptions {
   attrs?: Record<string, string>;
 }
 
+/**
+ * `base` and each class of `flags` that is on:
+ * `classes('a', { 'jp-mod-selected': true, 'jp-mod-paused': false })` -> `a jp-mod-selected`.
+ */
+export function classes(base: string, flags: Record<string, boolean>): string {
+  return [base, ...Object.keys(flags).filter(name => flags[name])].join(' ');
+}
+
 /** Create an element with a class, a `data-testid`, text and attributes. */
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -170,7 +178,7 @@ export function badge(
 }
 
 /** Scroll `node` (if any) just into view, where the browser can scroll. */
-export function scrollIntoViewNearest(node: Element | null): void {
+export function reveal(node: Element | null): void {
   if (node && typeof node.scrollIntoView === 'function') {
     node.scrollIntoView({ block: 'nearest' });
   }

@@ -12,7 +12,7 @@ import {
   type OpenWorkspace,
   ProjectDetails
 } from './details';
-import { button, el, errorLine, input, select, setError } from './dom';
+import { button, classes, el, errorLine, input, select, setError } from './dom';
 import {
   errorMessage,
   mergePreferences,
@@ -446,10 +446,10 @@ export class ProjectsSection {
     const item = el(
       'li',
       {
-        className:
-          'jp-ScaleLabPanel-project jp-ScaleLab-pickItem' +
-          (selected ? ' jp-mod-selected' : '') +
-          (project.archived ? ' jp-mod-archived' : ''),
+        className: classes('jp-ScaleLabPanel-project jp-ScaleLab-pickItem', {
+          'jp-mod-selected': selected,
+          'jp-mod-archived': project.archived
+        }),
         testid: `scalelab-project-${project.slug}`,
         title: project.workspace,
         attrs: {

@@ -6,16 +6,7 @@ import {
   type StepModel,
   type UserModel
 } from './api';
-import {
-  badge,
-  button,
-  el,
-  errorLine,
-  nameLine,
-  scrollIntoViewNearest,
-  setError,
-  viewHeader
-} from './dom';
+import { badge, button, classes, el, errorLine, nameLine, reveal, setError, viewHeader } from './dom';
 import { errorMessage, formatTimestamp } from './helpers';
 import { Poller } from './poller';
 import {
@@ -221,9 +212,9 @@ export class RunsView {
   }
 
   private _scrollToSelected(): void {
-    scrollIntoViewNearest(this._list.querySelector('.jp-mod-selected'));
+    reveal(this._list.querySelector('.jp-mod-selected'));
     if (!this._detail.hidden) {
-      scrollIntoViewNearest(this._detail);
+      reveal(this._detail);
     }
   }
 
@@ -244,8 +235,9 @@ export class RunsView {
     const item = el(
       'li',
       {
-        className:
-          'jp-ScaleLabRuns-run jp-ScaleLab-pickItem' + (selected ? ' jp-mod-selected' : ''),
+        className: classes('jp-ScaleLabRuns-run jp-ScaleLab-pickItem', {
+          'jp-mod-selected': selected
+        }),
         testid: `scalelab-run-${run.id}`,
         title: `Run ${run.id} by ${run.triggered_by || 'unknown'}`,
         attrs: {

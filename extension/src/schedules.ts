@@ -5,16 +5,7 @@ import {
   type ScheduleModel,
   type UserModel
 } from './api';
-import {
-  badge,
-  button,
-  el,
-  errorLine,
-  nameLine,
-  scrollIntoViewNearest,
-  setError,
-  viewHeader
-} from './dom';
+import { badge, button, classes, el, errorLine, nameLine, reveal, setError, viewHeader } from './dom';
 import { errorMessage, formatTimestamp } from './helpers';
 import { Poller } from './poller';
 import { statusClass } from './runhelpers';
@@ -160,7 +151,7 @@ export class SchedulesView {
     }
     this._highlight = schedule.id;
     this._replace(schedule);
-    scrollIntoViewNearest(this._list.querySelector('.jp-mod-selected'));
+    reveal(this._list.querySelector('.jp-mod-selected'));
     await this.reload();
   }
 
@@ -258,10 +249,10 @@ export class SchedulesView {
     const row = el(
       'li',
       {
-        className:
-          'jp-ScaleLabSchedules-row' +
-          (highlighted ? ' jp-mod-selected' : '') +
-          (schedule.paused ? ' jp-mod-paused' : ''),
+        className: classes('jp-ScaleLabSchedules-row', {
+          'jp-mod-selected': highlighted,
+          'jp-mod-paused': schedule.paused
+        }),
         testid: 'scalelab-schedule-row',
         attrs: {
           'data-schedule-id': String(schedule.id),

@@ -96,7 +96,8 @@ def test_owner_adds_viewer_who_cannot_save_there(
         # The notebook opens marked read-only; trying to save anyway is refused, with a reason.
         expect(viewer.get_by_text("notebook is read-only")).to_be_visible()
         edit_first_cell_and_save(viewer, " + 1  # by bob")
-        expect(viewer.get_by_text("is read-only")).to_be_visible()
+        refused = viewer.locator(".jp-toast-message", has_text="is read-only")
+        expect(refused).to_contain_text('Use "Save as…" instead')
         viewer.screenshot(path=str(artifacts / "projects-viewer-cannot-save.png"))
         assert "by bob" not in (workspace / "analysis.ipynb").read_text()
 

@@ -68,7 +68,8 @@ def test_schedule_a_notebook_every_minute_and_see_its_run(
             timeout=30,
         ).json()["runs"]
         scheduled = [r for r in runs if r["trigger"] == "schedule"]
-        assert scheduled and {r["triggered_by"] for r in scheduled} == {"schedule every-minute"}
+        assert scheduled, runs
+        assert {r["triggered_by"] for r in scheduled} == {"schedule every-minute"}, scheduled
         assert event.first.get_attribute("data-run-id") in {r["id"] for r in scheduled}
 
         # The history's run link opens the run in the Runs view.

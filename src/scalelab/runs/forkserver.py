@@ -97,9 +97,12 @@ def _accept_forever(server: socket.socket, owner: int) -> None:
             if os.getppid() != owner:  # whoever started us is gone (even by SIGKILL): so are we
                 return
             continue
-        conn.settimeout(None)
+        conn.settimeout(5.0)  # a client that connects and says nothing must not stall us
         with conn, conn.makefile("rw") as stream:
-            request = json.loads(stream.readline())
+            try:
+                request = json.loads(stream.readline())
+            except (OSError, ValueError):  # a probe (see sweep_stale_sockets), or garbage
+                continue
             pid = os.fork()
             if pid == 0:
                 server.close()
@@ -111,11 +114,32 @@ def _accept_forever(server: socket.socket, owner: int) -> None:
             stream.flush()
 
 
+SOCKET_DIR_PREFIX = "scalelab-fork-"
+
+
+def sweep_stale_sockets() -> None:
+    """Remove socket folders of fork servers that were killed outright (SIGKILL leaves them)."""
+    for folder in Path(tempfile.gettempdir()).glob(SOCKET_DIR_PREFIX + "*"):
+        path = folder / "fork.sock"
+        try:
+            if folder.stat().st_uid != os.getuid():
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                probe.connect(str(path))
+        except ConnectionRefusedError:  # a socket nobody listens on any more
+            with contextlib.suppress(OSError):
+                path.unlink()
+                folder.rmdir()
+        except OSError:
+            continue  # not ours, being set up, or gone meanwhile
+
+
 class ForkServer:
     """A running fork server process, and the client side of its socket."""
 
     def __init__(self, preload: tuple[str, ...] = ()) -> None:
-        self._dir = tempfile.mkdtemp(prefix="scalelab-fork-")
+        sweep_stale_sockets()
+        self._dir = tempfile.mkdtemp(prefix=SOCKET_DIR_PREFIX)
         self.socket_path = os.path.join(self._dir, "fork.sock")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "scalelab.runs.forkserver", self.socket_path, *preload],

@@ -65,6 +65,7 @@ c.ScaleLab.clock_class = "tests.schedules.clock.OffsetClock"
 c.ScaleLab.min_schedule_interval = 120
 c.ScaleLab.scheduler_poll_interval = 0.2
 c.ScaleLab.webhook_backoff = 0.2
+c.ScaleLab.webhook_hosts = ["127.0.0.1", "hooks.example.com"]
 """
     from tests.hubctl import REPO
 
@@ -112,6 +113,7 @@ def test_bad_schedules_are_refused_and_nothing_is_saved(
         ({"target": "missing.ipynb"}, "missing.ipynb"),
         ({"target": "../../etc/passwd"}, ""),
         ({"webhook_url": "ftp://example.org/x"}, "webhook_url"),
+        ({"webhook_url": "http://10.0.0.8/admin"}, "webhooks may go to 127.0.0.1, hooks"),
         ({"misfire": "sometimes"}, "misfire"),
         ({"concurrency": "queue"}, "concurrency"),
         ({"retries": 99}, "retries"),

@@ -14,7 +14,7 @@ from typing import Any
 from jupyterhub.services.auth import HubOAuth
 from tornado import httpserver, ioloop, web
 from tornado.log import access_log
-from traitlets import Dict, Float, Integer, Type, Unicode, default
+from traitlets import Dict, Float, Integer, List, Type, Unicode, default
 from traitlets.config import Application, Config
 
 from .._version import __version__
@@ -190,6 +190,14 @@ class ScaleLab(Application):
 
     webhook_backoff = Float(
         2.0, help="Seconds before the second webhook attempt; doubled for each one after."
+    ).tag(config=True)
+
+    webhook_hosts = List(
+        Unicode(),
+        help="""Hosts webhooks may be sent to, e.g. ['hooks.slack.com']; empty: any host.
+
+        Editors choose webhook URLs: list the chat services you use so that a webhook cannot
+        be pointed at machines inside your network.""",
     ).tag(config=True)
 
     webhook_timeout = Float(10.0, help="Seconds a webhook receiver has to answer.").tag(config=True)

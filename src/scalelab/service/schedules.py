@@ -76,6 +76,15 @@ class ScheduleScoped(ProjectScoped):
             )
         return cron
 
+    def check_webhook(self, url: str | None) -> None:
+        allowed = self.app.webhook_hosts
+        host = urlsplit(url).hostname if url else None
+        if host and allowed and host not in allowed:
+            raise InvalidInput(
+                f"webhooks may go to {', '.join(allowed)} only (c.ScaleLab.webhook_hosts), "
+                f"not {host}"
+            )
+
     def model(self, view: repo.ScheduleView) -> ScheduleModel:
         row = view.row
         return ScheduleModel(
@@ -166,6 +175,7 @@ class SchedulesHandler(ScheduleScoped):
         body = self.parse_body(ScheduleCreate)
         self.refuse_if_archived()
         self.cron(body.cron, body.timezone)
+        self.check_webhook(body.webhook_url)
         await self.check_job(body.target, body.parameters)
         row = new_schedule(self.app, self.project.id, body, self.identity.name)
         repo.add_schedule(self.db, row, slug)
@@ -205,6 +215,7 @@ class ScheduleHandler(ScheduleScoped):
         given = body.model_fields_set
         if given & {"cron", "timezone"}:
             self.cron(body.cron or row.cron, body.timezone or row.timezone)
+        self.check_webhook(body.webhook_url)
         if given & {"target", "parameters"}:
             target = body.target or row.target
             params = row.parameters if body.parameters is None else body.parameters

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.hubctl import Hub, chromium_path
 
@@ -52,3 +52,16 @@ def log_in(page: Page, hub: Hub, user: str) -> None:
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_url(f"**/user/{user}/lab**", timeout=120_000)
     page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
+
+
+def open_new_example_project(page: Page, slug: str) -> None:
+    """From the ScaleLab panel: a project from the example template, shown in the file browser."""
+    page.click('.jp-SideBar [data-id="scalelab-panel"]')
+    form = page.get_by_test_id("scalelab-new-project")
+    form.locator('input[name="slug"]').fill(slug)
+    form.locator("select").select_option("example")
+    form.get_by_role("button", name="Create").click()
+    expect(page.get_by_test_id("scalelab-my-role")).to_contain_text("owner")
+    page.get_by_test_id("scalelab-open-workspace").click()
+    listing = page.locator(".jp-DirListing-item", has_text="01_ingest.ipynb")
+    expect(listing).to_be_visible(timeout=30_000)

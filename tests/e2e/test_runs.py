@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, open_new_example_project
 from tests.hubctl import Hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hub]
@@ -38,14 +38,7 @@ def test_run_from_the_form_open_the_output_and_compare(
     page.set_default_timeout(60_000)
     try:
         log_in(page, hub, "alice")
-        page.click('.jp-SideBar [data-id="scalelab-panel"]')
-        form = page.get_by_test_id("scalelab-new-project")
-        form.locator('input[name="slug"]').fill(SLUG)
-        form.locator("select").select_option("example")
-        form.get_by_role("button", name="Create").click()
-        expect(page.get_by_test_id("scalelab-my-role")).to_contain_text("owner")
-        page.get_by_test_id("scalelab-open-workspace").click()
-        expect(page.locator(".jp-DirListing-item", has_text=NOTEBOOK)).to_be_visible(timeout=30_000)
+        open_new_example_project(page, SLUG)
 
         run_with_parameters(page, "0.5")
         # Starting a run shows it, selected, in the panel's Runs view.

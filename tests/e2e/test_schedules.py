@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, open_new_example_project
 from tests.hubctl import Hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hub]
@@ -24,15 +24,8 @@ def test_schedule_a_notebook_every_minute_and_see_its_run(
     token = hub.token_for("alice")
     try:
         log_in(page, hub, "alice")
-        page.click('.jp-SideBar [data-id="scalelab-panel"]')
-        form = page.get_by_test_id("scalelab-new-project")
-        form.locator('input[name="slug"]').fill(SLUG)
-        form.locator("select").select_option("example")
-        form.get_by_role("button", name="Create").click()
-        expect(page.get_by_test_id("scalelab-my-role")).to_contain_text("owner")
-        page.get_by_test_id("scalelab-open-workspace").click()
+        open_new_example_project(page, SLUG)
         listing = page.locator(".jp-DirListing-item", has_text=NOTEBOOK)
-        expect(listing).to_be_visible(timeout=30_000)
 
         listing.click(button="right")
         page.locator(".lm-Menu-item", has_text="Schedule…").click()

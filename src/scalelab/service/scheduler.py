@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import ScaleLabError
 from ..runs.executor import new_record
@@ -169,7 +169,7 @@ class Scheduler:
             made.append(ScheduledRun(firing, record, runs, plan))
         return made
 
-    def _finished(self, task: asyncio.Task[RunRecord], firing: store_schedules.Firing) -> Any:
+    def _finished(self, task: asyncio.Task[RunRecord], firing: store_schedules.Firing) -> None:
         if task.cancelled():
             return
         if task.exception() is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tests.hubctl import Hub, chromium_path
 
@@ -54,6 +54,14 @@ def log_in(page: Page, hub: Hub, user: str) -> None:
     page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
 
 
+def workspace_item(page: Page, slug: str, name: str) -> Locator:
+    """A file of project `slug` in the file browser, once it lists that project's folder.
+
+    By path, not name alone: the browser may still list another project with the same files.
+    """
+    return page.locator(f'.jp-DirListing-item[title*="Path: projects/{slug}"]', has_text=name)
+
+
 def open_new_example_project(page: Page, slug: str) -> None:
     """From the ScaleLab panel: a project from the example template, shown in the file browser."""
     page.click('.jp-SideBar [data-id="scalelab-panel"]')
@@ -63,5 +71,4 @@ def open_new_example_project(page: Page, slug: str) -> None:
     form.get_by_role("button", name="Create").click()
     expect(page.get_by_test_id("scalelab-my-role")).to_contain_text("owner")
     page.get_by_test_id("scalelab-open-workspace").click()
-    listing = page.locator(".jp-DirListing-item", has_text="01_ingest.ipynb")
-    expect(listing).to_be_visible(timeout=30_000)
+    expect(workspace_item(page, slug, "01_ingest.ipynb")).to_be_visible(timeout=30_000)

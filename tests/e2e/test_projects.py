@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, workspace_item
 from tests.hubctl import Hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hub]
@@ -24,7 +24,7 @@ def open_panel(page: Page) -> None:
 def open_workspace_notebook(page: Page, name: str) -> None:
     page.get_by_test_id(f"scalelab-project-{SLUG}").click()
     page.get_by_test_id("scalelab-open-workspace").click()
-    item = page.locator(".jp-DirListing-item", has_text=name)
+    item = workspace_item(page, SLUG, name)
     expect(item).to_be_visible(timeout=30_000)
     item.dblclick()
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
@@ -92,7 +92,7 @@ def test_owner_adds_viewer_who_cannot_save_there(
         open_panel(viewer)
         expect(viewer.get_by_test_id(f"scalelab-project-{SLUG}")).to_contain_text("viewer")
         open_workspace_notebook(viewer, "analysis.ipynb")
-        expect(viewer.locator(".jp-DirListing-item", has_text="README.md")).to_be_visible()
+        expect(workspace_item(viewer, SLUG, "README.md")).to_be_visible()
         # The notebook opens marked read-only; trying to save anyway is refused, with a reason.
         expect(viewer.get_by_text("notebook is read-only")).to_be_visible()
         edit_first_cell_and_save(viewer, " + 1  # by bob")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import log_in, open_new_example_project
+from tests.e2e.conftest import log_in, open_new_example_project, workspace_item
 from tests.hubctl import Hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hub]
@@ -16,7 +16,7 @@ NOTEBOOK = "01_ingest.ipynb"
 
 
 def run_with_parameters(page: Page, fraction: str) -> None:
-    page.locator(".jp-DirListing-item", has_text=NOTEBOOK).click(button="right")
+    workspace_item(page, SLUG, NOTEBOOK).click(button="right")
     page.locator(".lm-Menu-item", has_text="Run with parameters").click()
     form = page.get_by_test_id("scalelab-run-form")
     field = form.get_by_test_id("scalelab-param-sample_fraction")

@@ -8,7 +8,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import log_in, open_new_example_project
+from tests.e2e.conftest import log_in, open_new_example_project, workspace_item
 from tests.hubctl import Hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hub]
@@ -25,7 +25,7 @@ def test_schedule_a_notebook_every_minute_and_see_its_run(
     try:
         log_in(page, hub, "alice")
         open_new_example_project(page, SLUG)
-        listing = page.locator(".jp-DirListing-item", has_text=NOTEBOOK)
+        listing = workspace_item(page, SLUG, NOTEBOOK)
 
         listing.click(button="right")
         page.locator(".lm-Menu-item", has_text="Schedule…").click()

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import log_in, open_new_example_project, workspace_item
 from tests.hubctl import Hub
+from tests.runs.conftest import write_notebook
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hub]
 SLUG = "example-schedules"
@@ -43,6 +44,20 @@ def test_schedule_a_notebook_every_minute_and_see_its_run(
         page.screenshot(path=str(artifacts / "schedule-form.png"))
         save.click()
         expect(dialog).to_be_hidden()
+        # A second schedule, made through the API, on a notebook that fails: its failure must
+        # reach this lab as a notification that opens the output notebook.
+        write_notebook(
+            hub.data_root / "workspaces" / SLUG / "fails.ipynb",
+            "n = 1",
+            "raise RuntimeError('the warehouse is down')",
+        )
+        r = requests.post(
+            f"{hub.service_url}api/projects/{SLUG}/schedules",
+            json={"name": "fails", "target": "fails.ipynb", "cron": "* * * * *"},
+            headers={"Authorization": f"token {token}"},
+            timeout=30,
+        )
+        assert r.status_code == 201, r.text
 
         # The panel shows the schedule; within a minute its first run is queued and finishes.
         row = page.get_by_test_id("scalelab-schedule-row").filter(has_text="every-minute")
@@ -60,14 +75,28 @@ def test_schedule_a_notebook_every_minute_and_see_its_run(
             headers={"Authorization": f"token {token}"},
             timeout=30,
         ).json()["runs"]
-        scheduled = [r for r in runs if r["trigger"] == "schedule"]
+        scheduled = [r for r in runs if r["trigger"] == "schedule" and r["target"] == NOTEBOOK]
         assert scheduled, runs
         assert {r["triggered_by"] for r in scheduled} == {"schedule every-minute"}, scheduled
         assert event.first.get_attribute("data-run-id") in {r["id"] for r in scheduled}
 
         # The history's run link opens the run in the Runs view.
         event.first.get_by_test_id("scalelab-schedule-event-run").click()
-        expect(page.get_by_test_id("scalelab-run-detail")).to_contain_text("schedule")
+        detail = page.get_by_test_id("scalelab-run-detail")
+        expect(detail).to_contain_text("schedule")
+        toast = page.locator(".Toastify__toast", has_text="Scheduled run failed: fails")
+        expect(toast).to_be_visible(timeout=90_000)
+        page.screenshot(path=str(artifacts / "schedule-notification.png"))
+        toast.get_by_role("button", name="Open output").click()
+        output = page.locator(".jp-NotebookPanel:visible")
+        expect(output).to_contain_text("the warehouse is down")
+
+        # A finished run can be promoted to a schedule of its own: the form starts from it.
+        detail.get_by_test_id("scalelab-run-schedule").click()
+        expect(page.locator(".jp-Dialog-header")).to_contain_text(f"Schedule {NOTEBOOK}")
+        expect(page.get_by_test_id("scalelab-cron-preview").locator("li")).to_have_count(5)
+        page.locator(".jp-Dialog-button", has_text="Cancel").click()
+        expect(page.get_by_test_id("scalelab-schedule-form")).to_be_hidden()
     finally:
         # Every minute is too often to leave behind for the tests that follow.
         headers = {"Authorization": f"token {token}"}

@@ -60,6 +60,19 @@ def test_members_see_the_project_in_their_file_browser(labs: tuple[Lab, Lab, str
         assert "New project" in readme["content"]
 
 
+def test_a_project_created_right_after_a_listing_opens_at_once(
+    labs: tuple[Lab, Lab, str],
+) -> None:
+    alice, _, _ = labs
+    for attempt in range(3):  # each time within the half second after the server's last look
+        assert alice.contents("GET", "projects").status_code == 200
+        slug = f"right-after-{attempt}"
+        assert alice.service("POST", "api/projects", json={"slug": slug}).status_code == 201
+        r = alice.contents("GET", f"projects/{slug}")
+        assert r.status_code == 200, r.text
+        assert "README.md" in [item["name"] for item in r.json()["content"]]
+
+
 def test_a_viewer_cannot_change_files_and_is_told_why(labs: tuple[Lab, Lab, str]) -> None:
     alice, bob, slug = labs
     assert alice.save(f"projects/{slug}/analysis.ipynb").status_code in (200, 201)

@@ -8,6 +8,7 @@ upload, rename or delete is refused with a message that says so.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import posixpath
@@ -24,6 +25,7 @@ from ..paths import PathOutsideRoot, resolve_inside
 from ..roles import includes
 from .forward import ScaleLabServerConfig
 
+MIN_REFRESH_SECONDS = 0.5
 PROJECTS = "projects"
 RUNS = "runs"  # read-only: output notebooks of runs, kept by the service
 
@@ -69,9 +71,14 @@ class ProjectContentsManager(AsyncLargeFileManager):
         age = time.monotonic() - self._fetched
         parts = path.strip("/").split("/")
         unknown = len(parts) > 1 and parts[0] in (PROJECTS, RUNS) and parts[1] not in self._projects
-        # A project just created or shared is asked for at once, but at most twice a second.
-        if age < self.projects_refresh_seconds and not (unknown and age > 0.5):
+        if age < self.projects_refresh_seconds and not unknown:
             return
+        if unknown and age < MIN_REFRESH_SECONDS:
+            # A project just created or shared: asked for now, yet at most twice a second; a
+            # request waits its turn rather than being told the folder does not exist.
+            await asyncio.sleep(MIN_REFRESH_SECONDS - age)
+            if parts[1] in self._projects:  # fetched by another request meanwhile
+                return
         request = HTTPRequest(
             self._service.service_url.rstrip("/") + "/api/projects",
             headers={"Authorization": f"token {self._service.api_token}"},

@@ -64,6 +64,9 @@ def workspace_item(page: Page, slug: str, name: str) -> Locator:
 
 def open_new_example_project(page: Page, slug: str) -> None:
     """From the ScaleLab panel: a project from the example template, shown in the file browser."""
+    # A fresh layout: not the folders and notebooks an earlier test left open in this server.
+    page.goto(page.url.split("/lab")[0] + "/lab?reset")
+    page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
     page.click('.jp-SideBar [data-id="scalelab-panel"]')
     form = page.get_by_test_id("scalelab-new-project")
     form.locator('input[name="slug"]').fill(slug)

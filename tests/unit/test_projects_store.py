@@ -58,6 +58,7 @@ def test_a_project_keeps_a_user_owner(store: Store) -> None:
 def test_audit_records_every_change_and_survives_deletion(store: Store) -> None:
     with store.session() as s:
         project = repo.create_project(s, "audited", "A", "alice")
+        project_id = project.id
         repo.set_member(s, project, "user", "bob", "viewer", "alice")
         repo.set_member(s, project, "user", "bob", "editor", "alice")
         repo.remove_member(s, project, "user", "bob", "alice")
@@ -66,7 +67,7 @@ def test_audit_records_every_change_and_survives_deletion(store: Store) -> None:
         repo.delete_project(s, project, "alice", "trash/audited.tar.gz")
     with store.session() as s:
         assert repo.get_project(s, "audited") is None
-        events = repo.audit_events(s, "audited")
+        events = repo.audit_events(s, project_id)
     assert [e.action for e in reversed(events)] == [
         "project.create",
         "member.add",

@@ -184,6 +184,8 @@ class ProjectHandler(ProjectScoped):
     async def delete(self, slug: str) -> None:
         if self.get_query_argument("confirm", "") != slug:
             raise InvalidInput(f"to delete project {slug!r}, confirm with ?confirm={slug}")
+        # Runs first: nothing of the project may still be running when its rows go.
+        await self.app.runs.stop_project(self.project.id)
         kept = self.app.workspaces.archive(slug)
         relative = str(kept.relative_to(self.app.data_root))
         repo.delete_project(self.db, self.project, self.identity.name, relative)
@@ -207,6 +209,11 @@ class ProjectArchiveHandler(ProjectScoped):
     archived = True
 
     async def post(self, slug: str) -> None:
+        if self.archived:
+            if self.project.archived_at is not None:
+                raise Conflict(f"project {slug!r} is already archived")
+            # A read-only project runs nothing: its runs stop, its schedules skip.
+            await self.app.runs.stop_project(self.project.id)
         repo.set_archived(self.db, self.project, self.archived, self.identity.name)
         self.commit()
         await self.app.workspace_access.sync(slug, self.app)
@@ -295,6 +302,6 @@ class AuditHandler(ProjectScoped):
                 action=e.action,
                 details=e.details,
             )
-            for e in repo.audit_events(self.db, slug)
+            for e in repo.audit_events(self.db, self.project.id)
         ]
         self.write_model(AuditList(events=events))

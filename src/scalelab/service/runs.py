@@ -13,7 +13,13 @@ from ..paths import PathOutsideRoot, resolve_inside
 from ..runs.executor import new_record
 from ..runs.plan import make_plan
 from ..runs.records import FINAL, RunRecord
-from ..store.runs import ProjectRuns, close_interrupted, request_cancel
+from ..store.runs import (
+    ProjectGone,
+    ProjectRuns,
+    close_interrupted,
+    request_cancel,
+    unfinished_runs,
+)
 from .models import (
     NotebookDiff,
     ParameterModel,
@@ -56,10 +62,23 @@ class RunManager:
 
     def start(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> asyncio.Task[RunRecord]:
         """Execute a run whose record is saved already."""
-        task = asyncio.ensure_future(self.executor.process(record, plan, runs))
+        task = asyncio.ensure_future(self._process(runs, record, plan))
         self.tasks[record.id] = task
         task.add_done_callback(lambda _t, rid=record.id: self.tasks.pop(rid, None))
         return task
+
+    async def _process(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> RunRecord:
+        try:
+            return await self.executor.process(record, plan, runs)
+        except ProjectGone:
+            self.app.log.warning("Run %s dropped: its project was deleted", record.id)
+            return record
+
+    async def stop_project(self, project_id: int) -> int:
+        """Cancel every unfinished run of a project (before it is deleted or archived)."""
+        run_ids = unfinished_runs(self.app.store, project_id)
+        await asyncio.gather(*(self.cancel(run_id) for run_id in run_ids))
+        return len(run_ids)
 
     async def cancel(self, run_id: str) -> None:
         """Cancel a run of this process; one another process executes is flagged for it."""

@@ -62,16 +62,39 @@ class Store:
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to `revision`, creating the database objects on first use."""
-        config = self._alembic_config()
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
+        with self._migrating() as config:
             command.upgrade(config, revision)
 
     def downgrade(self, revision: str) -> None:
-        config = self._alembic_config()
-        with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
+        with self._migrating() as config:
             command.downgrade(config, revision)
+
+    @contextmanager
+    def _migrating(self) -> Iterator[Config]:
+        """An alembic config holding one connection, in a transaction committed at the end.
+
+        SQLite rebuilds a table to change it; with foreign keys on, dropping the old copy would
+        cascade to every row that refers to it. So they are off while migrating (the pragma
+        only takes effect outside a transaction), checked, and back on for the connection.
+        """
+        config = self._alembic_config()
+        with self.engine.connect() as connection:
+            sqlite = self.backend == "sqlite"
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.commit()
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    yield config
+                    if sqlite:
+                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise StoreError(f"migration left broken references: {broken[:5]}")
+            finally:
+                if sqlite:
+                    connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    connection.commit()
 
     def current_revision(self) -> str | None:
         with self.engine.connect() as connection:

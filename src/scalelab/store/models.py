@@ -75,6 +75,9 @@ class ProjectRecord(Base):
     """A shared project: its workspace folder is named by the slug."""
 
     __tablename__ = "projects"
+    # Ids are never handed out twice (SQLite reuses the highest rowid without AUTOINCREMENT):
+    # work still under way for a deleted project must not land in the next one.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
@@ -111,14 +114,20 @@ class MembershipRecord(Base):
 
 
 class AuditRecord(Base):
-    """Who changed what in a project, and when. Kept after the project is deleted."""
+    """Who changed what in a project, and when. Kept after the project is deleted.
+
+    Keyed by the project's id, which is never reused: whoever re-creates a deleted project's
+    slug does not read its history. `project` keeps the slug as it was, for reading.
+    """
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_project", "project", "id"),)
+    __table_args__ = (Index("ix_audit_events_project_id", "project_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     actor: Mapped[str] = mapped_column(String(255), nullable=False)
+    # No foreign key: the history outlives the project.
+    project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     project: Mapped[str] = mapped_column(String(40), nullable=False)
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
@@ -210,10 +219,21 @@ class ScheduleEventRow(Base):
 
 
 class NotificationRow(Base):
-    """A message for the members of a project (shown in the lab), and its webhook delivery."""
+    """A message for the members of a project (shown in the lab), and its webhook delivery.
+
+    The delivery lives here, not in memory, so that one pending when the service stops is sent
+    after the next start: `webhook` is the state everyone may see ('', pending, delivered,
+    failed), `webhook_detail` what editors see (status codes, errors), `webhook_next_at` when
+    the next attempt is due (set only while pending; a process sending it pushes it forward).
+    """
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_project", "project_id", "id"),)
+    # Ids only grow: the lab asks for what came after the last one it showed.
+    __table_args__ = (
+        Index("ix_notifications_project", "project_id", "id"),
+        Index("ix_notifications_webhook_next_at", "webhook_next_at"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     project_id: Mapped[int] = mapped_column(
@@ -227,3 +247,7 @@ class NotificationRow(Base):
     run_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     schedule_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     webhook: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    webhook_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    webhook_detail: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    webhook_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    webhook_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

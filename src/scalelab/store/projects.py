@@ -24,9 +24,12 @@ class ProjectView:
 
 
 def record_audit(
-    session: Session, actor: str, project: str, action: str, **details: Any
+    session: Session, actor: str, project: ProjectRecord, action: str, **details: Any
 ) -> AuditRecord:
-    event = AuditRecord(actor=actor, project=project, action=action, details=details)
+    """Add an event to `project`'s history (flushed already, so that it has its id)."""
+    event = AuditRecord(
+        actor=actor, project_id=project.id, project=project.slug, action=action, details=details
+    )
     session.add(event)
     return event
 
@@ -96,16 +99,16 @@ def create_project(session: Session, slug: str, title: str, owner: str) -> Proje
     project = ProjectRecord(slug=slug, title=title, created_by=owner)
     project.members.append(MembershipRecord(kind="user", name=owner, role="owner", added_by=owner))
     session.add(project)
-    record_audit(session, owner, slug, "project.create", title=title)
     try:
         session.flush()
     except IntegrityError:  # created by someone else between the check and the insert
         raise Conflict(f"a project named {slug!r} exists already") from None
+    record_audit(session, owner, project, "project.create", title=title)
     return project
 
 
 def rename_project(session: Session, project: ProjectRecord, title: str, actor: str) -> None:
-    record_audit(session, actor, project.slug, "project.rename", old=project.title, new=title)
+    record_audit(session, actor, project, "project.rename", old=project.title, new=title)
     project.title = title
 
 
@@ -114,11 +117,11 @@ def set_archived(session: Session, project: ProjectRecord, archived: bool, actor
         state = "archived" if archived else "not archived"
         raise Conflict(f"project {project.slug!r} is already {state}")
     project.archived_at = utcnow() if archived else None
-    record_audit(session, actor, project.slug, "project.archive" if archived else "project.restore")
+    record_audit(session, actor, project, "project.archive" if archived else "project.restore")
 
 
 def delete_project(session: Session, project: ProjectRecord, actor: str, kept_in: str) -> None:
-    record_audit(session, actor, project.slug, "project.delete", archive=kept_in)
+    record_audit(session, actor, project, "project.delete", archive=kept_in)
     session.delete(project)
 
 
@@ -166,14 +169,14 @@ def set_member(
     if member is None:
         member = MembershipRecord(kind=kind, name=name, role=role, added_by=actor)
         project.members.append(member)
-        record_audit(session, actor, project.slug, "member.add", kind=kind, name=name, role=role)
+        record_audit(session, actor, project, "member.add", kind=kind, name=name, role=role)
     elif member.role != role:
         if member.role == "owner" and kind == "user":
             _check_keeps_an_owner(session, project, leaving=member.id)
         record_audit(
             session,
             actor,
-            project.slug,
+            project,
             "member.role",
             kind=kind,
             name=name,
@@ -193,17 +196,15 @@ def remove_member(
         raise NotFound(f"{kind} {name!r} is not a member of project {project.slug!r}")
     if member.role == "owner" and kind == "user":
         _check_keeps_an_owner(session, project, leaving=member.id)
-    record_audit(
-        session, actor, project.slug, "member.remove", kind=kind, name=name, role=member.role
-    )
+    record_audit(session, actor, project, "member.remove", kind=kind, name=name, role=member.role)
     session.delete(member)
 
 
-def audit_events(session: Session, slug: str, limit: int = 500) -> list[AuditRecord]:
+def audit_events(session: Session, project_id: int, limit: int = 500) -> list[AuditRecord]:
     return list(
         session.scalars(
             select(AuditRecord)
-            .where(AuditRecord.project == slug)
+            .where(AuditRecord.project_id == project_id)
             .order_by(AuditRecord.id.desc())
             .limit(limit)
         ).all()

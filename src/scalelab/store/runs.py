@@ -7,11 +7,16 @@ from pathlib import Path
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from ..errors import Conflict
 from ..runs.records import RunRecord, StepRecord, newest_reusable, now
 from .db import Store
-from .models import RunRow
+from .models import ProjectRecord, RunRow
 
 UNFINISHED = ("queued", "running")
+
+
+class ProjectGone(Conflict):
+    """The run's project was deleted: nothing more of the run may be written."""
 
 
 class ProjectRuns:
@@ -36,6 +41,10 @@ class ProjectRuns:
         """Save `record` as part of the caller's transaction."""
         row = session.get(RunRow, record.id)
         if row is None:
+            # Also when the row was there and went with its project: a late write must not
+            # bring the run back (ids are never reused, so no other project can own it).
+            if session.get(ProjectRecord, self.project_id) is None:
+                raise ProjectGone(f"run {record.id}: its project no longer exists")
             row = RunRow(
                 id=record.id,
                 project_id=self.project_id,
@@ -94,6 +103,18 @@ def close_interrupted(store: Store, worker: str) -> int:
             row.record = record.model_dump(mode="json")
             count += 1
     return count
+
+
+def unfinished_runs(store: Store, project_id: int) -> list[str]:
+    """Ids of the project's runs still queued or running, in any service process."""
+    with store.session() as session:
+        return list(
+            session.scalars(
+                select(RunRow.id).where(
+                    RunRow.project_id == project_id, RunRow.status.in_(UNFINISHED)
+                )
+            ).all()
+        )
 
 
 def request_cancel(store: Store, run_id: str) -> None:

@@ -98,13 +98,26 @@ def get_schedule(session: Session, project_id: int, schedule_id: int) -> Schedul
     return ScheduleView(row, _last_status(session, [row]).get(row.last_run_id or ""))
 
 
+def _project(session: Session, row: ScheduleRow) -> ProjectRecord:
+    project = session.get(ProjectRecord, row.project_id)
+    assert project is not None, "a schedule's project is deleted with it"
+    return project
+
+
 def add_schedule(session: Session, row: ScheduleRow, slug: str) -> ScheduleRow:
     session.add(row)
     try:
         session.flush()
     except IntegrityError:
         raise Conflict(f"a schedule named {row.name!r} exists already in {slug!r}") from None
-    record_audit(session, row.created_by, slug, "schedule.create", name=row.name, cron=row.cron)
+    record_audit(
+        session,
+        row.created_by,
+        _project(session, row),
+        "schedule.create",
+        name=row.name,
+        cron=row.cron,
+    )
     return row
 
 
@@ -114,11 +127,18 @@ def changed(session: Session, row: ScheduleRow, slug: str, actor: str, fields: l
         session.flush()
     except IntegrityError:
         raise Conflict(f"a schedule named {row.name!r} exists already in {slug!r}") from None
-    record_audit(session, actor, slug, "schedule.update", name=row.name, fields=sorted(fields))
+    record_audit(
+        session,
+        actor,
+        _project(session, row),
+        "schedule.update",
+        name=row.name,
+        fields=sorted(fields),
+    )
 
 
 def delete_schedule(session: Session, row: ScheduleRow, slug: str, actor: str) -> None:
-    record_audit(session, actor, slug, "schedule.delete", name=row.name)
+    record_audit(session, actor, _project(session, row), "schedule.delete", name=row.name)
     session.delete(row)
 
 

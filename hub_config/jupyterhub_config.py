@@ -2,8 +2,9 @@
 
     jupyterhub -f hub_config/jupyterhub_config.py        (what `scalelab up` runs)
 
-The deployment mode comes from $SCALELAB_MODE: `local` (default; every server runs as the
-hub's own OS user) or `system-users` (each person is a Unix user). Ports and the data root come
+The deployment mode comes from $SCALELAB_MODE: `local` (every server runs as the hub's own OS
+user; the default here, while `scalelab up` picks system-users as root where it can work) or
+`system-users` (each person is a Unix user). Ports and the data root come
 from $SCALELAB_* variables (see scalelab.hub.settings). Settings for the ScaleLab service go in
 `c.ScaleLab.<option>` here or in the file named by $SCALELAB_HUB_EXTRA_CONFIG, which is loaded
 last and may override anything.

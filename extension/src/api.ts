@@ -13,6 +13,12 @@ export interface UserModel {
   groups: string[];
 }
 
+/** The hub's deployment mode, and whether the OS holds kernels to roles. */
+export interface DeploymentModel {
+  mode: string;
+  roles_hold_for_kernels: boolean;
+}
+
 /** Service health, as returned by `GET api/health`. */
 export interface HealthModel {
   status: 'ok' | 'degraded';
@@ -22,6 +28,8 @@ export interface HealthModel {
     backend: string;
     error?: string | null;
   };
+  /** Missing from services older than this extension. */
+  deployment?: DeploymentModel;
 }
 
 /** A project role; each role includes the permissions of the ones before it. */
@@ -189,6 +197,8 @@ export interface RunModel {
   started_at: string | null;
   finished_at: string | null;
   error: string | null;
+  /** While queued for an executor slot: its place, 1 being next (absent from older services). */
+  queue_position?: number | null;
   environment: Record<string, unknown>;
   steps: StepModel[];
 }
@@ -299,6 +309,8 @@ export interface ScheduleModel {
   notify: NotifyWhen;
   /** Where the webhook goes (scheme and host only), or `null`. */
   webhook: string | null;
+  /** The webhook URL: whole for editors and above, credentials redacted for others. */
+  webhook_url?: string | null;
   paused: boolean;
   /** `null` while paused. */
   next_fire_at: string | null;
@@ -372,8 +384,10 @@ export interface NotificationModel {
   links: { output?: string; diff?: string; [name: string]: string | undefined };
   run_id: string | null;
   schedule_id: number | null;
-  /** Webhook delivery: `''`, `pending`, `sent …` or `failed …`. */
-  webhook: string;
+  /** Webhook delivery: `''` (none), `pending`, `delivered` or `failed`. */
+  webhook: '' | 'pending' | 'delivered' | 'failed';
+  /** Attempts, status codes and errors: for editors and above, else `null`. */
+  webhook_detail?: string | null;
 }
 
 /** `GET api/notifications` (newest first). */

@@ -438,6 +438,15 @@ export function formatStarted(
   return formatTimestamp(run.started_at ?? run.created_at);
 }
 
+/** `place 2 in the queue` for a run waiting for an executor slot; `''` otherwise. */
+export function formatQueuePlace(
+  run: Pick<RunModel, 'status' | 'queue_position'>
+): string {
+  return run.status === 'queued' && run.queue_position
+    ? `place ${run.queue_position} in the queue`
+    : '';
+}
+
 /** Parameters as `key=value` pairs (JSON for non-strings); `''` if none. */
 export function formatParameters(
   parameters: Record<string, unknown> | null | undefined

@@ -15,6 +15,7 @@ import {
   formatAttempts,
   formatDuration,
   formatParameters,
+  formatQueuePlace,
   formatStarted,
   hasActiveRuns,
   isActiveStatus,
@@ -232,6 +233,7 @@ export class RunsView {
   private _row(run: RunModel): HTMLLIElement {
     const selected = run.id === this._selected;
     const duration = formatDuration(run);
+    const place = formatQueuePlace(run);
     const item = el(
       'li',
       {
@@ -257,7 +259,8 @@ export class RunsView {
         el('span', { testid: 'scalelab-run-started', text: formatStarted(run) }),
         ...(duration
           ? [' · ', el('span', { testid: 'scalelab-run-duration', text: duration })]
-          : [])
+          : []),
+        ...(place ? [' · ', el('span', { testid: 'scalelab-run-queue-place', text: place })] : [])
       )
     );
     item.addEventListener('click', () => {

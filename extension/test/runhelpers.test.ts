@@ -10,6 +10,7 @@ import {
   formatAttempts,
   formatDuration,
   formatParameters,
+  formatQueuePlace,
   formatSeconds,
   formatStarted,
   hasActiveRuns,
@@ -338,6 +339,11 @@ describe('run statuses, sorting and formatting', () => {
     expect(formatParameters({})).toBe('');
     expect(formatAttempts(1)).toBe('1 attempt');
     expect(formatAttempts(2)).toBe('2 attempts');
+    expect(formatQueuePlace({ status: 'queued', queue_position: 2 })).toBe(
+      'place 2 in the queue'
+    );
+    expect(formatQueuePlace({ status: 'queued' })).toBe('');
+    expect(formatQueuePlace({ status: 'running', queue_position: null })).toBe('');
   });
 
   it('lets runners and hub admins cancel runs', () => {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 Kind = Literal["user", "service"]
@@ -16,6 +17,9 @@ class Identity:
     kind: Kind = "user"
     admin: bool = False
     groups: tuple[str, ...] = field(default_factory=tuple)
+    # When the hub made this account. A membership older than that was granted to an earlier
+    # account of the same name, deleted since: it must not pass to the new one.
+    since: datetime | None = None
 
     @classmethod
     def from_hub_model(cls, model: dict[str, Any]) -> Identity:
@@ -28,4 +32,15 @@ class Identity:
             kind=kind,
             admin=bool(model.get("admin", False)),
             groups=tuple(sorted(model.get("groups") or ())),
+            since=hub_time(model.get("created")),
         )
+
+
+def hub_time(value: Any) -> datetime | None:
+    """A timestamp of JupyterHub's REST API (ISO 8601, UTC), or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None

@@ -31,8 +31,16 @@ def resolve_inside(root: Path, relative: str) -> Path:
         )
     if ".." in pure.parts:
         raise PathOutsideRoot(f"path {relative!r} may not contain '..'")
+    # Longer than the file system allows (NAME_MAX, PATH_MAX): no such file can exist.
+    if len(decoded.encode(errors="replace")) > 4096 or any(
+        len(part.encode(errors="replace")) > 255 for part in pure.parts
+    ):
+        raise PathOutsideRoot(f"path {relative[:60]!r}... is longer than a file name may be")
     base = root.resolve()
-    target = (base / pure).resolve()
+    try:
+        target = (base / pure).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a name the file system refuses
+        raise PathOutsideRoot(f"path {relative!r} cannot be resolved: {exc}") from None
     if target != base and base not in target.parents:
         raise PathOutsideRoot(f"path {relative!r} leads outside the project (symlink?)")
     return target

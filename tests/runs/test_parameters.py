@@ -84,3 +84,29 @@ def test_text_that_is_not_the_type_is_refused(declared) -> None:
 def test_total_size_is_bounded(declared) -> None:
     with pytest.raises(InvalidInput, match="in all"):
         check_values(declared, {"name": "x" * 1000, "layers": [1] * 10}, max_total_bytes=500)
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"{not json", "broken.ipynb is not a notebook: not valid JSON"),
+        (b"\xff\xfe", "broken.ipynb is not a notebook: it is not UTF-8 text"),
+        (b"[]", "broken.ipynb is not a notebook: its JSON is not an object"),
+        (b'{"cells": 5}', "broken.ipynb is not a valid notebook"),
+        (b"[" * 5000 + b"]" * 5000, "broken.ipynb is not a notebook: not valid JSON"),
+    ],
+)
+def test_a_file_that_is_no_notebook_is_refused_by_name(
+    tmp_path: Path, content: bytes, fragment: str
+) -> None:
+    (tmp_path / "broken.ipynb").write_bytes(content)
+    with pytest.raises(InvalidInput, match=fragment):
+        inspect_parameters(tmp_path / "broken.ipynb")
+
+
+def test_a_value_nested_too_deep_for_json_is_refused(declared) -> None:
+    deep: list[object] = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(InvalidInput, match="nested too deep"):
+        check_values(declared, {"layers": deep})

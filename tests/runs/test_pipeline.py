@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -85,3 +86,38 @@ def test_invalid_yaml_is_named(tmp_path: Path) -> None:
     (tmp_path / "pipeline.yaml").write_text("name: [unclosed\n")
     with pytest.raises(InvalidInput, match="not valid YAML"):
         load_pipeline(tmp_path / "pipeline.yaml")
+
+
+@pytest.mark.parametrize(
+    ("template", "fragment"),
+    [
+        ("{{ 10 ** 5000 }}", "power too large"),  # would not print: over 4300 digits
+        ("{{ 9 ** 999999999 }}", "power too large"),  # would compute for minutes
+        ("{{ params.n ** params.n ** 999999 }}", "power too large"),
+        ("{{ 10 ** 1000 * 10 ** 1000 * 10 ** 1000 * 10 ** 1000 * 10 ** 1000 }}", "product"),
+        ("{{ 'x' * 10 ** 10 }}", "repetition too long"),  # would fill the memory
+        ("{{ [0] * 10 ** 10 }}", "repetition too long"),
+        ("{{ '%0999999999d' % 1 }}", "format width too large"),
+        ("{{ '%*d' % (999999999, 1) }}", "format width too large"),
+    ],
+)
+def test_template_arithmetic_is_bounded(tmp_path: Path, template: str, fragment: str) -> None:
+    steps = f'  - {{name: a, notebook: a.ipynb, parameters: {{x: "{template}"}}}}\n'
+    pipeline = load_pipeline(make(tmp_path, steps))
+    started = time.monotonic()
+    with pytest.raises(InvalidInput, match=fragment):
+        render_parameters(pipeline.step("a"), {"n": 9})
+    assert time.monotonic() - started < 1
+
+
+def test_modest_template_arithmetic_still_works(tmp_path: Path) -> None:
+    steps = (
+        '  - {name: a, notebook: a.ipynb, parameters: {x: "{{ 2 ** 100 }}", '
+        "y: \"{{ 'ab' * params.n }}\", z: \"{{ '%05d' % params.n }}\"}}\n"
+    )
+    pipeline = load_pipeline(make(tmp_path, steps))
+    assert render_parameters(pipeline.step("a"), {"n": 3}) == {
+        "x": str(2**100),
+        "y": "ababab",
+        "z": "00003",
+    }

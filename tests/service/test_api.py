@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -102,7 +103,11 @@ def test_unknown_endpoint_is_a_json_404(hub: Hub, alice: dict[str, str]) -> None
 def test_request_id_is_echoed_and_logged(hub: Hub, alice: dict[str, str]) -> None:
     r = call(hub, "GET", "api/me", {**alice, "X-Request-Id": "trace-42"})
     assert r.headers["X-Request-Id"] == "trace-42"
-    assert "[trace-42]" in hub.log()
+    # The access line is written once the response is out, and reaches the hub's log after it.
+    deadline = time.monotonic() + 10
+    while "[trace-42]" not in hub.log():
+        assert time.monotonic() < deadline, "request id not in the service log"
+        time.sleep(0.1)
     generated = call(hub, "GET", "api/me", {**alice, "X-Request-Id": "bad id!"})
     assert len(generated.headers["X-Request-Id"]) == 32
 

@@ -96,6 +96,19 @@ def test_bad_cron_or_timezone_is_refused(expression: str, timezone: str, message
         Cron(expression, timezone)
 
 
+@pytest.mark.parametrize("expression", ["0 0 30 2 *", "0 0 31 4,6,9,11 *", "0 0 31 2 *"])
+def test_a_cron_that_never_fires_is_refused(expression: str) -> None:
+    with pytest.raises(InvalidInput, match="never fires"):
+        Cron(expression)
+
+
+def test_a_cron_for_a_leap_day_or_a_weekday_of_february_fires() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert Cron("0 0 29 2 *").next_after(now) == datetime(2028, 2, 29, tzinfo=UTC)
+    # Day of month or day of week, as in cron: Mondays of February.
+    assert Cron("0 0 30 2 1").next_after(now) == datetime(2026, 2, 2, tzinfo=UTC)
+
+
 def test_an_hourly_job_skips_the_hour_that_does_not_exist() -> None:
     tz = ZoneInfo("Europe/Berlin")
     fires = Cron("30 * * * *", "Europe/Berlin").next_times(

@@ -45,3 +45,12 @@ def test_models_are_in_components_and_refs_resolve() -> None:
 
 def test_path_parameters_become_template_names() -> None:
     assert openapi_path(r"api/projects/(?P<slug>[^/]+)/runs") == "/api/projects/{slug}/runs"
+
+
+def test_operations_taking_a_body_or_query_parameters_list_400() -> None:
+    doc = build_openapi(API_ROUTES, "/services/scalelab/")
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            takes_query = any(p["in"] == "query" for p in op.get("parameters", []))
+            if takes_query or "requestBody" in op:
+                assert "400" in op["responses"], (method, path)

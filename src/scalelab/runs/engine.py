@@ -62,6 +62,12 @@ def _mark_failure(nb: Any, cell_index: int, message: str) -> None:
     nb.cells.insert(0, banner)
 
 
+def stopped_cleanly(exc: CellExecutionError) -> bool:
+    """`sys.exit()`, `sys.exit(0)` or `raise SystemExit`: a notebook's way to say it is done
+    (nothing to do today). papermill counts it a success; people moving from it rely on that."""
+    return exc.ename == "SystemExit" and exc.evalue in ("", "0")
+
+
 async def execute_notebook(
     nb: Any,
     output: Path,
@@ -94,7 +100,10 @@ async def execute_notebook(
     except CellTimeoutError:
         outcome = StepOutcome("failed", f"cell {index} ran longer than {cell_timeout:g}s", index)
     except CellExecutionError as exc:
-        outcome = StepOutcome("failed", f"{exc.ename}: {exc.evalue}", index)
+        if stopped_cleanly(exc):
+            outcome = StepOutcome("succeeded")  # the cells after it are not run
+        else:
+            outcome = StepOutcome("failed", f"{exc.ename}: {exc.evalue}", index)
     except DeadKernelError:
         task = asyncio.current_task()
         if task is not None and task.cancelling():

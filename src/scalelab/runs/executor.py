@@ -1,15 +1,17 @@
 """Executors run a plan and keep its record. `process()` wraps `execute()` with hooks.
 
 `LocalExecutor` drives kernels from a pool, a bounded number at a time, in this process's event
-loop; each kernel is its own process, killed on timeout or cancellation. Other executors (Dask)
+loop; each kernel is its own process, killed on timeout or cancellation. A run waiting for its
+first slot stays `queued`, its place in the queue kept in its record. Other executors (Dask)
 implement `execute()` and reuse the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +23,7 @@ from .kernels import KernelPool
 from .lineage import cache_key, environment, file_sha256, hash_files
 from .plan import Plan, PlannedStep
 from .records import Lineage, RunRecord, StepRecord, now
+from .slots import Slots
 
 Listener = Callable[[RunRecord, StepRecord | None, str], None]
 
@@ -78,7 +81,11 @@ class Executor(LoggingConfigurable):
             self.listener(run, step, message)
 
     async def before(self, run: RunRecord) -> None:
+        self.mark_started(run)
+
+    def mark_started(self, run: RunRecord) -> None:
         run.status = "running"
+        run.queue_position = None
         run.started_at = now()
         run.executor = self.name
         run.environment = environment()
@@ -165,7 +172,12 @@ class LocalExecutor(Executor):
     ) -> None:
         super().__init__(store, listener, **kwargs)
         self.pool = KernelPool(size=max(1, self.pool_size), fork=self.fork)
-        self._slots = asyncio.Semaphore(self.max_parallel)
+        self._slots = Slots(self.max_parallel, on_change=self._queue_moved)
+        self._queued: dict[str, RunRecord] = {}  # runs waiting for their first slot
+
+    async def before(self, run: RunRecord) -> None:
+        # Not running yet: a run starts when its first step gets a slot (or is reused).
+        run.executor = self.name
 
     async def close(self) -> None:
         await self.pool.close()
@@ -209,7 +221,7 @@ class LocalExecutor(Executor):
         retries = self.retries if plan.retries is None else plan.retries
         output = self.store_of(run).folder(run.id) / f"{step.name}.ipynb"
         record.output = output.name
-        async with self._slots:
+        async with self._slot(run):
             for attempt in range(1, retries + 2):
                 record.attempts = attempt
                 record.status, record.started_at = "running", now()
@@ -227,6 +239,38 @@ class LocalExecutor(Executor):
         self.emit(
             run, record, record.status if not record.error else f"{record.status}: {record.error}"
         )
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, run: RunRecord) -> AsyncIterator[None]:
+        """A slot for one step of `run`. Until its first step gets one, the run is `queued`,
+        with its place in the queue kept up to date in its record."""
+        if run.status == "queued":
+            self._queued[run.id] = run
+        try:
+            async with self._slots.take(run.id):
+                if self._queued.pop(run.id, None) is not None:
+                    self.mark_started(run)
+                yield
+        finally:
+            if self._queued.pop(run.id, None) is not None:
+                run.queue_position = None  # cancelled while waiting
+
+    def _queue_moved(self) -> None:
+        places = self._slots.places()
+        for run_id, run in list(self._queued.items()):
+            place = places.get(run_id)
+            if place == run.queue_position:
+                continue
+            first = run.queue_position is None
+            run.queue_position = place
+            # The place is for people to read: failing to save it must not stop the queue.
+            try:
+                if first and place is not None:
+                    self.emit(run, None, f"queued (place {place})")
+                else:
+                    self.store_of(run).save(run)
+            except Exception:
+                self.log.exception("run %s: its place in the queue was not saved", run_id)
 
     async def _attempt(
         self, step: PlannedStep, plan: Plan, output: Path, run: RunRecord
@@ -270,5 +314,7 @@ class LocalExecutor(Executor):
         record.reused_from = earlier_run.id
         record.lineage = earlier.lineage
         record.started_at = record.finished_at = now()
+        if run.status == "queued":
+            self.mark_started(run)  # no slot needed: it starts here
         self.emit(run, record, f"reused from run {earlier_run.id}")
         return True

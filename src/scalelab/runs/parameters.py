@@ -37,11 +37,40 @@ class Parameter:
     help: str
 
 
+def read_notebook(path: Path) -> Any:
+    """The notebook at `path` (an nbformat v4 node), or InvalidInput naming the file.
+
+    A workspace file can hold anything; what is wrong with it is the requester's to fix.
+    """
+    import nbformat
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path.name}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path.name} is not a notebook: it is not UTF-8 text") from None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidInput(f"{path.name} is not a notebook: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path.name} is not a notebook: its JSON is not an object") from None
+    try:
+        return nbformat.reads(text, as_version=4)
+    except (ValueError, TypeError, AttributeError, KeyError, nbformat.ValidationError) as exc:
+        raise InvalidInput(f"{path.name} is not a valid notebook: {str(exc)[:300]}") from None
+
+
 def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
     """The parameters declared in the notebook's cell tagged `parameters`."""
     from papermill.inspection import inspect_notebook  # slow import, needed here only
 
-    found = inspect_notebook(str(notebook))
+    read_notebook(notebook)  # papermill's errors on a broken file would not name it
+    try:
+        found = inspect_notebook(str(notebook))
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        raise InvalidInput(f"cannot read the parameters of {notebook.name}: {exc}") from None
     return {
         name: Parameter(
             name, _type_of(p["inferred_type_name"], p["default"]), p["default"], p["help"]
@@ -80,7 +109,7 @@ def _coerce_text(param: Parameter, text: str) -> Any:
             if not isinstance(value, TYPES[kind]):
                 raise ValueError(text)
             return value
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidInput(f"parameter {param.name!r} expects {kind}, got {text[:80]!r}") from None
     return text
 
@@ -122,8 +151,8 @@ def check_values(
             continue
         try:
             size = len(json.dumps(value))
-        except (TypeError, ValueError):
-            problems.append(f"parameter {name!r} is not JSON data")
+        except (TypeError, ValueError, RecursionError):
+            problems.append(f"parameter {name!r} is not JSON data (or is nested too deep)")
             continue
         if size > max_value_bytes:
             problems.append(

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 from jinja2 import StrictUndefined, TemplateError
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,7 +19,58 @@ from ..paths import PathOutsideRoot, resolve_inside
 
 STEP_NAME = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$"
 _WHOLE = re.compile(r"^\{\{\s*params\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$")
-_templates = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+# Results templates may compute: an int fits in 4096 bits (1234 digits, printable), a repeated
+# string or list has 64 Ki items at most. Enough for any parameter, and quick to compute.
+MAX_INT_BITS = 4096
+MAX_REPEAT = 64 * 1024
+_FORMAT_SIZES = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+
+
+class BoundedSandbox(SandboxedEnvironment):
+    """The sandbox, also refusing arithmetic whose result would pin the service.
+
+    `{{ 9**999999999 }}` would compute for minutes, `{{ 'x' * 10**10 }}` fill the memory, and
+    `{{ '%099999999d' % 1 }}` both: these are refused before they are computed.
+    """
+
+    intercepted_binops = frozenset(("**", "*", "%"))
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            _check_power(left, right)
+        elif operator == "*":
+            _check_product(left, right)
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        return super().call_binop(context, operator, left, right)
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    if not (isinstance(base, int) and isinstance(exponent, int)) or abs(base) < 2:
+        return  # floats overflow quickly by themselves; 0 and 1 stay small
+    if exponent > 0 and abs(base).bit_length() * exponent > MAX_INT_BITS:
+        raise SecurityError(f"power too large: more than {MAX_INT_BITS} bits")
+
+
+def _check_product(left: Any, right: Any) -> None:
+    if isinstance(left, int) and isinstance(right, int):
+        if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            raise SecurityError(f"product too large: more than {MAX_INT_BITS} bits")
+        return
+    for seq, times in ((left, right), (right, left)):
+        sequence = isinstance(seq, (str, list, tuple)) and isinstance(times, int)
+        if sequence and len(seq) * times > MAX_REPEAT:
+            raise SecurityError(f"repetition too long: more than {MAX_REPEAT} items")
+
+
+def _check_format(text: str) -> None:
+    for match in _FORMAT_SIZES.finditer(text):
+        for size in match.groups():
+            if size == "*" or (size and int(size) > MAX_REPEAT):
+                raise SecurityError(f"format width too large: more than {MAX_REPEAT}")
+
+
+_templates = BoundedSandbox(undefined=StrictUndefined, autoescape=False)
 
 
 class Step(BaseModel):
@@ -122,7 +175,13 @@ def render_parameters(step: Step, params: dict[str, Any]) -> dict[str, Any]:
                     value = params[whole.group(1)]
                 else:
                     value = _templates.from_string(value).render(params=params)
+            except InvalidInput:
+                raise
             except TemplateError as exc:
                 raise InvalidInput(f"step {step.name!r}: parameter {name!r}: {exc}") from None
+            except Exception as exc:  # the expression's own error: {{ params.n / 0 }}
+                raise InvalidInput(
+                    f"step {step.name!r}: parameter {name!r}: {exc.__class__.__name__}: {exc}"
+                ) from None
         out[name] = value
     return out

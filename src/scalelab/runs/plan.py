@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from ..paths import PathOutsideRoot, resolve_inside
-from .parameters import Parameter, check_values, inspect_parameters
+from .parameters import Parameter, check_values, inspect_parameters, read_notebook
 from .pipeline import load_pipeline, render_parameters
 
 
@@ -107,7 +107,5 @@ def make_plan(
 
 
 def _kernel_of(notebook: Path) -> str:
-    import nbformat
-
-    nb = nbformat.read(notebook, as_version=4)
-    return str(nb.metadata.get("kernelspec", {}).get("name") or "python3")
+    spec = read_notebook(notebook).metadata.get("kernelspec")
+    return str((spec.get("name") if isinstance(spec, dict) else None) or "python3")

@@ -63,6 +63,9 @@ class RunRecord(BaseModel):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     error: str | None = None
+    queue_position: int | None = Field(
+        default=None, description="while queued for an executor slot: its place, 1 being next"
+    )
     environment: dict[str, Any] = Field(default_factory=dict)
     steps: list[StepRecord] = Field(default_factory=list)
 

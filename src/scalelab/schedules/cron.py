@@ -16,11 +16,12 @@ from functools import cached_property
 from itertools import islice, pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from croniter import CroniterBadCronError, croniter
+from croniter import CroniterBadCronError, CroniterBadDateError, croniter
 
 from ..errors import InvalidInput
 
 MAX_FIELDS = 5  # minute hour day month weekday: the standard; no seconds
+_NEVER_CHECK_FROM = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -60,6 +61,14 @@ class Cron:
             croniter(self.expression)
         except (CroniterBadCronError, ValueError, KeyError) as exc:
             raise InvalidInput(f"invalid cron expression {self.expression!r}: {exc}") from None
+        try:
+            # croniter looks years ahead before it gives up, so a date that exists in any
+            # year (29 February) passes, and one that exists in none (30 February) is refused.
+            croniter(self.expression, _NEVER_CHECK_FROM).get_next(datetime)
+        except CroniterBadDateError:
+            raise InvalidInput(
+                f"cron expression {self.expression!r} never fires: no month has that day"
+            ) from None
         zone(self.timezone)
 
     @cached_property

@@ -1,7 +1,9 @@
 """Forward the lab's ScaleLab API calls to the service, as the user who owns this server.
 
 The browser only talks to its own Jupyter server (same origin, Jupyter's XSRF and auth); this
-handler adds the server's JupyterHub token, which identifies the user to the service.
+handler adds the server's JupyterHub token, which identifies the user to the service. That token
+speaks for the server's owner, so only the owner's calls are forwarded: a person the server is
+shared with (JupyterHub sharing, or an admin with access to it) is refused.
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ class ScaleLabServerConfig(Configurable):
     def _default_api_token(self) -> str:
         return os.environ.get("JUPYTERHUB_API_TOKEN", "")
 
+    owner = Unicode(
+        help="Hub user who owns this server, the only one whose calls are forwarded; "
+        "$JUPYTERHUB_USER by default."
+    ).tag(config=True)
+
+    @default("owner")
+    def _default_owner(self) -> str:
+        return os.environ.get("JUPYTERHUB_USER", "")
+
     request_timeout = Float(60.0, help="Seconds to wait for the service before answering 504.").tag(
         config=True
     )
@@ -74,9 +85,19 @@ class ForwardHandler(APIHandler):
         self.finish(json.dumps({"status": status, "message": message}))
 
     async def _forward(self, path: str) -> None:
-        if not self.scalelab.service_url or not self.scalelab.api_token:
+        owner = self.scalelab.owner
+        if not self.scalelab.service_url or not self.scalelab.api_token or not owner:
             self._fail(
                 503, "this server does not know the ScaleLab service (not started by the hub?)"
+            )
+            return
+        caller = getattr(self.current_user, "username", None)
+        if caller != owner:
+            # The service would take the caller for the owner: the token below is the owner's.
+            self._fail(
+                403,
+                f"ScaleLab in this server works only for {owner}, whose server it is; "
+                f"{caller} can use ScaleLab from their own server",
             )
             return
         url = self.scalelab.service_url.rstrip("/") + "/" + path

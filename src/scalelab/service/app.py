@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -14,18 +15,22 @@ from typing import Any
 from jupyterhub.services.auth import HubOAuth
 from tornado import httpserver, ioloop, web
 from tornado.log import access_log
-from traitlets import Dict, Float, Integer, List, Type, Unicode, default
+from traitlets import Bool, Dict, Float, Integer, List, TraitError, Type, Unicode, default, validate
 from traitlets.config import Application, Config
 
 from .._version import __version__
 from ..store import Store
 from ..workspaces import Workspaces
+from .auth import ScaleLabHubAuth
 from .demo import seed_demo_project
 from .directory import HubDirectory
 from .handlers import NotFoundHandler, OAuthCallbackHandler
+from .lifeline import bind_waiting, watch_parent
+from .members import MemberSweep
 from .routes import API_ROUTES
 from .runs import RunManager
 from .scheduler import Scheduler
+from .webhook_guard import IPNetwork, parse_networks
 
 CONFIG_ENV = "SCALELAB_CONFIG_JSON"
 
@@ -108,6 +113,28 @@ class ScaleLab(Application):
     def _default_service_name(self) -> str:
         return os.environ.get("JUPYTERHUB_SERVICE_NAME", "scalelab")
 
+    port_wait = Float(
+        15.0,
+        help="""Seconds to wait at start while another process holds the port, then exit.
+
+        The service of a hub that was killed holds it until it notices and stops.""",
+    ).tag(config=True)
+
+    stop_with_hub = Bool(
+        help="""Stop when the process that started the service (the hub) exits, however it ends.
+
+        Defaults to on when the hub manages the service (it sets $JUPYTERHUB_SERVICE_NAME):
+        a hub that was killed cannot stop it, and the next hub starts a new one.""",
+    ).tag(config=True)
+
+    @default("stop_with_hub")
+    def _default_stop_with_hub(self) -> bool:
+        return bool(os.environ.get("JUPYTERHUB_SERVICE_NAME"))
+
+    hub_poll_interval = Float(
+        1.0, help="Seconds between checks that the hub which started the service still runs."
+    ).tag(config=True)
+
     max_body_size = Integer(
         1024 * 1024,
         help="Largest request body accepted, in bytes; larger ones are refused with 413.",
@@ -121,6 +148,13 @@ class ScaleLab(Application):
         The default does nothing beyond ScaleLab's own checks (the `local` mode);
         `scalelab.service.access.UnixGroupAccess` keeps a Unix group per project and access
         level (the `system-users` mode, where the service runs as root).""",
+    ).tag(config=True)
+
+    deployment_mode = Unicode(
+        "local",
+        help="""The hub's deployment mode (`local` or `system-users`), reported by api/health
+        so the lab can tell people whether the OS holds kernels to their project roles.
+        Set by hub_config/<mode>.py.""",
     ).tag(config=True)
 
     executor_class = Type(
@@ -196,11 +230,42 @@ class ScaleLab(Application):
         Unicode(),
         help="""Hosts webhooks may be sent to, e.g. ['hooks.slack.com']; empty: any host.
 
-        Editors choose webhook URLs: list the chat services you use so that a webhook cannot
-        be pointed at machines inside your network.""",
+        Editors choose webhook URLs: list the chat services you use. Checked when a schedule
+        is saved and at each delivery, redirects included. Listing a host does not let it
+        reach a non-public address: see webhook_allowed_networks.""",
     ).tag(config=True)
 
+    webhook_allowed_networks = List(
+        Unicode(),
+        help="""Non-public networks webhooks may reach, as CIDRs or addresses, e.g.
+        ['10.20.0.0/16'] for a chat server inside your network.
+
+        By default a webhook goes to public addresses only: loopback, private, link-local
+        (cloud metadata), multicast, reserved and unspecified addresses, and IPv6 forms of
+        them, are refused, checked on the addresses the host resolves to at each delivery.""",
+    ).tag(config=True)
+
+    @validate("webhook_allowed_networks")
+    def _valid_networks(self, proposal: Any) -> list[str]:
+        try:
+            parse_networks(proposal["value"])
+        except ValueError as exc:
+            raise TraitError(f"c.ScaleLab.webhook_allowed_networks: {exc}") from None
+        return list(proposal["value"])
+
+    @property
+    def webhook_networks(self) -> list[IPNetwork]:
+        return parse_networks(self.webhook_allowed_networks)
+
     webhook_timeout = Float(10.0, help="Seconds a webhook receiver has to answer.").tag(config=True)
+
+    member_sweep_interval = Float(
+        10.0,
+        help="""Seconds between two checks of project members against the hub's accounts.
+
+        Memberships of an account deleted in JupyterHub are removed (with an audit entry),
+        so that a new account of the same name does not inherit them.""",
+    ).tag(config=True)
 
     demo_project = Unicode(
         "",
@@ -214,12 +279,24 @@ class ScaleLab(Application):
     ).tag(config=True)
 
     hub_auth_class = Type(
-        HubOAuth,
+        ScaleLabHubAuth,
         klass=HubOAuth,
-        help="Class that resolves tokens and OAuth cookies to JupyterHub users.",
+        help="""Class that resolves tokens and OAuth cookies to JupyterHub users.
+
+        The default caches the hub's answers for reads (`hub_auth_cache_seconds`) and asks the
+        hub at every write, so a revoked token stops writing at once.""",
+    ).tag(config=True)
+
+    hub_auth_cache_seconds = Integer(
+        60,
+        help="""Seconds the hub's answer for a token serves further reads with that token.
+
+        A revoked token may go on reading for this long; writes are always checked anew.""",
     ).tag(config=True)
 
     def initialize(self, argv: list[str] | None = None) -> None:
+        # Read first: if the hub dies while we start, the parent we see later is already another.
+        self.parent_pid = os.getppid()
         super().initialize(argv)
         if self.config_file:
             self.load_config_file(self.config_file)
@@ -232,15 +309,17 @@ class ScaleLab(Application):
         Path(self.data_root).mkdir(parents=True, exist_ok=True)
         self.store = Store(self.db_url)
         self.store.upgrade()
-        self.hub_auth = self.hub_auth_class(parent=self, cache_max_age=60)
+        self.hub_auth = self.hub_auth_class(parent=self, cache_max_age=self.hub_auth_cache_seconds)
         self.directory = HubDirectory(parent=self)
         self.workspaces = Workspaces(
             Path(self.data_root) / "workspaces", Path(self.data_root) / "trash"
         )
         self.workspace_access = self.workspace_access_class(parent=self)
+        self.workspace_access.protect(Path(self.data_root))
         self.clock = self.clock_class(parent=self)
         self.runs = RunManager(self)
         self.scheduler = Scheduler(self)
+        self.member_sweep = MemberSweep(self)
         self.api_routes = API_ROUTES
 
     def _init_logging(self) -> None:
@@ -282,7 +361,20 @@ class ScaleLab(Application):
         # 413; beyond it tornado drops the connection without reading further.
         connection_cap = max(4 * self.max_body_size, 16 * 1024 * 1024)
         server = httpserver.HTTPServer(app, max_body_size=connection_cap, xheaders=True)
-        server.listen(self.port, self.ip)
+        try:
+            sockets = bind_waiting(self.port, self.ip, self.port_wait)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            self.log.critical(
+                "Port %d on %s is still taken after %.0fs: stop the process holding it "
+                "(a ScaleLab service left by a hub that was killed?)",
+                self.port,
+                self.ip,
+                self.port_wait,
+            )
+            raise SystemExit(1) from None
+        server.add_sockets(sockets)
         self.log.info(
             "ScaleLab %s at http://%s:%d%s (database: %s)",
             __version__,
@@ -296,6 +388,7 @@ class ScaleLab(Application):
         if interrupted:
             self.log.warning("Closed %d run(s) left unfinished by the last stop", interrupted)
         loop.add_callback(self.scheduler.start)
+        loop.add_callback(self.member_sweep.start)
         loop.add_callback(seed_demo_project, self)
 
         def stop(signum: int, _frame: Any) -> None:
@@ -304,12 +397,20 @@ class ScaleLab(Application):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        if self.stop_with_hub:
+
+            def hub_gone() -> None:
+                self.log.warning("Stopping: the hub that started this service is gone")
+                loop.stop()
+
+            watch_parent(self.parent_pid, self.hub_poll_interval, hub_gone)
         try:
             loop.start()
         finally:
             server.stop()
             # Runs still going are cancelled: their kernels die and their records say so.
             loop.asyncio_loop.run_until_complete(self.scheduler.stop())
+            loop.asyncio_loop.run_until_complete(self.member_sweep.stop())
             loop.asyncio_loop.run_until_complete(self.runs.close())
             self.store.dispose()
 

@@ -93,6 +93,27 @@ class HubDirectory(LoggingConfigurable):
     async def group(self, name: str) -> dict[str, Any] | None:
         return await self._get(f"groups/{quote(name, safe='')}")
 
-    async def groups_of(self, name: str) -> tuple[str, ...]:
-        model = await self.user(name)
-        return tuple(sorted(model.get("groups") or ())) if model else ()
+    async def fresh_user(self, name: str) -> dict[str, Any] | None:
+        """The hub's answer now, not a cached one."""
+        return await self._fetch(f"users/{quote(name, safe='')}")
+
+    async def accounts(self) -> dict[str, dict[str, Any]]:
+        """Every hub user's model, by name (the hub's paginated list, page by page)."""
+        found: dict[str, dict[str, Any]] = {}
+        offset: int | None = 0
+        while offset is not None:
+            request = HTTPRequest(
+                f"{self.api_url.rstrip('/')}/users?offset={offset}&limit=200",
+                headers={
+                    "Authorization": f"token {self.api_token}",
+                    "Accept": "application/jupyterhub-pagination+json",
+                },
+                request_timeout=30,
+            )
+            response = await AsyncHTTPClient().fetch(request)
+            page = json.loads(response.body)
+            for model in page["items"]:
+                found[model["name"]] = model
+            following = page.get("_pagination", {}).get("next")
+            offset = following["offset"] if following else None
+        return found

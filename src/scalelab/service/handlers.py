@@ -7,7 +7,7 @@ import re
 import sys
 import traceback
 import uuid
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 from jupyterhub.services.auth import HubOAuthCallbackHandler, HubOAuthenticated, UserNotAllowed
 from pydantic import BaseModel, ValidationError
@@ -21,6 +21,7 @@ from ..paths import PathOutsideRoot
 from ..workspaces import InvalidSlug
 from .models import (
     DatabaseHealth,
+    DeploymentHealth,
     ErrorModel,
     HealthModel,
     PreferencesModel,
@@ -50,6 +51,46 @@ def error_status(exc: BaseException) -> int | None:
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Deep enough for any real body; deeper ones would reach Python's recursion limit further on.
+MAX_BODY_DEPTH = 64
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _check_text(text: str, where: str) -> None:
+    if "\x00" in text:
+        raise InvalidInput(f"{where}: NUL characters are not allowed")
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            raise InvalidInput(f"{where}: lone surrogates (\\ud800-\\udfff) are not text") from None
+
+
+def check_json_value(data: Any, max_depth: int = MAX_BODY_DEPTH) -> None:
+    """Refuse data nested deeper than `max_depth`, or strings that are no storable text.
+
+    PostgreSQL stores no NUL in text or JSON, a NUL in a file name is an error, and a lone
+    surrogate (JSON's "\\ud800") encodes to no UTF-8 at all: refused here, each is a 400
+    instead of an error further on. Iterative, so any depth is safe to walk.
+    """
+    stack: list[tuple[Any, int, str]] = [(data, 1, "body")]
+    while stack:
+        value, depth, where = stack.pop()
+        if isinstance(value, str):
+            _check_text(value, where)
+            continue
+        if not isinstance(value, (dict, list)):
+            continue
+        if depth > max_depth:
+            raise InvalidInput(f"{where}: nested deeper than {max_depth} levels")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str):
+                _check_text(key, f"{where} (a key)")
+            stack.append((item, depth + 1, f"{where}.{key}"))
 
 
 class BaseHandler(HubOAuthenticated, web.RequestHandler):
@@ -77,7 +118,12 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
             raise web.HTTPError(
                 413, f"request body of {length} bytes exceeds the limit of {self.app.max_body_size}"
             )
-        model = await self.hub_auth.get_user(self, sync=False)
+        try:
+            model = await self.hub_auth.get_user(self, sync=False)
+        except web.HTTPError as exc:
+            if exc.status_code < 500:
+                raise
+            self._hub_unavailable(exc.log_message or "")
         if model is None:
             self._refuse_anonymous()
         try:
@@ -90,12 +136,40 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
                 f"access:services!service={self.app.service_name}",
             ) from None
         self._hub_auth_user_cache = model
+        self._refuse_unknown_method()
+        if any("\x00" in value for value in self.path_kwargs.values()):
+            raise InvalidInput("NUL characters are not allowed in the path")
         identity = Identity.from_hub_model(model)
         if identity.kind == "user":
             # Groups from the hub itself: server tokens do not carry the groups scope.
-            groups = await self.app.directory.groups_of(identity.name)
-            identity = Identity(identity.name, identity.kind, identity.admin, groups)
+            try:
+                account = await self.app.directory.user(identity.name)
+            except OSError as exc:
+                self._hub_unavailable(str(exc))
+            if account is None:
+                raise web.HTTPError(403, f"user {identity.name} no longer exists in JupyterHub")
+            # The token's own answer wins where it has the field: it is never older.
+            fresh = {key: model[key] for key in ("admin", "created") if key in model}
+            identity = Identity.from_hub_model({**account, **fresh})
         self.identity = identity
+
+    def allowed_methods(self) -> list[str]:
+        return [method.upper() for method in self.operations]
+
+    def _refuse_unknown_method(self) -> None:
+        """A method the handler does not declare: 405 (write_error adds the Allow header)."""
+        method = self.request.method or ""
+        if self.operations and method.lower() not in self.operations:
+            raise web.HTTPError(
+                405, f"{method} is not allowed here; use {', '.join(self.allowed_methods())}"
+            )
+
+    def _hub_unavailable(self, reason: str) -> NoReturn:
+        # Without the hub no caller can be checked (it was stopped, killed, or is restarting):
+        # 503 tells clients to try again, where HubAuth's own 500 reads as a bug of ours.
+        if reason.startswith("Failed to connect") or not reason:
+            reason = "JupyterHub does not answer"
+        raise web.HTTPError(503, "cannot check who is calling: %s; try again shortly", reason)
 
     def _refuse_anonymous(self) -> None:
         accepts_html = "text/html" in self.request.headers.get("Accept", "")
@@ -117,9 +191,12 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
     def parse_body(self, model: type[M]) -> M:
         """The request body as `model`, or a 400 that says what is wrong with it."""
         try:
-            data = json.loads(self.request.body or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            data = json.loads(self.request.body or b"null", parse_constant=_refuse_constant)
+        except RecursionError:
+            raise InvalidInput(f"request body nests deeper than {MAX_BODY_DEPTH} levels") from None
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, NaN, 5000-digit ints
             raise web.HTTPError(400, f"request body is not valid JSON: {exc}") from None
+        check_json_value(data)
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -142,6 +219,8 @@ class BaseHandler(HubOAuthenticated, web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         message = self._reason
+        if status_code == 405 and self.operations:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         exc_info = kwargs.get("exc_info")
         if exc_info:
             exc = exc_info[1]
@@ -173,7 +252,15 @@ class HealthHandler(BaseHandler):
         error = self.app.store.ping()
         database = DatabaseHealth(ok=error is None, backend=self.app.store.backend, error=error)
         status = "ok" if database.ok else "degraded"
-        self.write_model(HealthModel(status=status, version=__version__, database=database))
+        deployment = DeploymentHealth(
+            mode=self.app.deployment_mode,
+            roles_hold_for_kernels=self.app.workspace_access.holds_kernels_to_roles,
+        )
+        self.write_model(
+            HealthModel(
+                status=status, version=__version__, database=database, deployment=deployment
+            )
+        )
 
 
 class MeHandler(BaseHandler):

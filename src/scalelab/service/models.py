@@ -34,10 +34,19 @@ class DatabaseHealth(BaseModel):
     error: str | None = None
 
 
+class DeploymentHealth(BaseModel):
+    mode: str = Field(description="the hub's deployment mode: local or system-users")
+    roles_hold_for_kernels: bool = Field(
+        description="whether the OS keeps each user's kernels to their project roles; false: "
+        "every kernel runs as one OS account and can read every project"
+    )
+
+
 class HealthModel(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
     database: DatabaseHealth
+    deployment: DeploymentHealth
 
 
 class PreferencesModel(BaseModel):
@@ -182,6 +191,10 @@ class RunModel(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     error: str | None
+    queue_position: int | None = Field(
+        default=None,
+        description="while queued, waiting for an executor slot: its place, 1 being next",
+    )
     environment: dict[str, Any]
     steps: list[StepModel]
 
@@ -281,6 +294,11 @@ class ScheduleModel(BaseModel):
     concurrency: ConcurrencyPolicy
     notify: NotifyWhen
     webhook: str | None = Field(description="where the webhook goes (scheme and host only)")
+    webhook_url: str | None = Field(
+        default=None,
+        description="the webhook URL: whole for editors and above; for others with the user, "
+        "password, query values and path past its first segment replaced by ***",
+    )
     paused: bool
     next_fire_at: datetime | None = Field(description="null while paused")
     next_fire_times: list[datetime] = Field(description="the next five, whether paused or not")
@@ -336,7 +354,14 @@ class NotificationModel(BaseModel):
     )
     run_id: str | None
     schedule_id: int | None
-    webhook: str = Field(description="webhook delivery: '', pending, sent or failed ...")
+    webhook: Literal["", "pending", "delivered", "failed"] = Field(
+        description="webhook delivery: '' (no webhook), pending (retries included), "
+        "delivered or failed"
+    )
+    webhook_detail: str | None = Field(
+        default=None,
+        description="for editors and above: attempts, status code or error; null for others",
+    )
 
 
 class NotificationList(BaseModel):

@@ -2,26 +2,22 @@
 webhook in the format of Slack's incoming webhooks (Mattermost, Rocket.Chat and Teams' Slack
 connector read it too).
 
-Webhooks are sent in the background with retries; a slow or failing receiver never holds up the
-scheduler, and what happened to each delivery is kept with the notification.
+Webhooks are sent in the background with retries (`webhooks.WebhookSender`); a slow or failing
+receiver never holds up the scheduler, and each delivery is kept with the notification.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
-
-from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 from ..runs.records import RunRecord
 from ..store import schedules as store_schedules
+from ..store.models import utcnow
+from .webhooks import WebhookSender
 
 if TYPE_CHECKING:
     from .app import ScaleLab
-
-ICON = {"error": ":x:", "warning": ":warning:", "success": ":white_check_mark:"}
 
 
 class Notifier:
@@ -29,7 +25,7 @@ class Notifier:
         self.app = app
         self.store = app.store
         self.log = app.log
-        self._sending: set[asyncio.Task[None]] = set()
+        self.webhooks = WebhookSender(app)
 
     def lab_url(self, path: str, **query: str) -> str:
         """A link that opens `path` in the JupyterLab of whoever follows it."""
@@ -86,7 +82,7 @@ class Notifier:
         links: dict[str, str],
         run_id: str | None = None,
     ) -> None:
-        notification = store_schedules.add_notification(
+        store_schedules.add_notification(
             self.store,
             project_id=about.project_id,
             level=level,
@@ -96,64 +92,14 @@ class Notifier:
             run_id=run_id,
             schedule_id=about.schedule_id,
             webhook="pending" if about.webhook_url else "",
+            webhook_url=about.webhook_url or None,
+            webhook_next_at=utcnow() if about.webhook_url else None,
         )
         if about.webhook_url:
-            text = " ".join(
-                [ICON.get(level, ""), f"*{title}*\n{message}"]
-                + [f"<{url}|{name}>" for name, url in links.items()]
-            )
-            payload = {
-                "text": text,
-                "scalelab": {
-                    "level": level,
-                    "title": title,
-                    "message": message,
-                    "links": links,
-                    "run": run_id,
-                    "schedule": about.schedule_id,
-                },
-            }
-            task = asyncio.ensure_future(self.send(notification, about.webhook_url, payload))
-            self._sending.add(task)
-            task.add_done_callback(self._sending.discard)
+            self.webhooks.wake()
 
-    async def send(self, notification: int, url: str, payload: dict[str, Any]) -> None:
-        attempts = self.app.webhook_attempts
-        client = AsyncHTTPClient()
-        error = ""
-        for attempt in range(1, attempts + 1):
-            request = HTTPRequest(
-                url,
-                method="POST",
-                body=json.dumps(payload),
-                headers={"Content-Type": "application/json"},
-                request_timeout=self.app.webhook_timeout,
-            )
-            try:
-                await client.fetch(request)
-            except HTTPClientError as exc:
-                error = f"HTTP {exc.code}"
-            except Exception as exc:  # refused, DNS, timeout: all worth another try
-                error = f"{exc.__class__.__name__}: {exc}"
-            else:
-                store_schedules.set_webhook_state(
-                    self.store, notification, f"sent (attempt {attempt})"
-                )
-                return
-            self.log.warning(
-                "webhook for notification %d, attempt %d of %d: %s",
-                notification,
-                attempt,
-                attempts,
-                error,
-            )
-            if attempt < attempts:
-                await asyncio.sleep(self.app.webhook_backoff * 2 ** (attempt - 1))
-        store_schedules.set_webhook_state(
-            self.store, notification, f"failed after {attempts} attempts: {error}"
-        )
+    def start(self) -> None:
+        self.webhooks.start()
 
     async def close(self) -> None:
-        for task in list(self._sending):
-            task.cancel()
-        await asyncio.gather(*self._sending, return_exceptions=True)
+        await self.webhooks.close()

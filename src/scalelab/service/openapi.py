@@ -79,7 +79,10 @@ def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any
                 responses["204"] = {"description": "Done; no content"}
             else:
                 responses[str(op.status)] = {"description": "OK", "content": content}
-            for status in sorted({*op.errors, 404} | ({400, 413} if op.body else set())):
+            # Whatever a caller sends, a body or query parameters, can be refused as malformed.
+            sent = {400} if op.query or op.optional_query else set()
+            sent |= {400, 413} if op.body else set()
+            for status in sorted({*op.errors, 404} | sent):
                 responses[str(status)] = {
                     "description": ERROR_TEXT.get(status, "Error"),
                     "content": _json(ErrorModel, schemas),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from .app import ScaleLab
 
 TAGS = ("projects",)
+ORPHAN_GRACE_S = 60
 
 
 def project_model(project: store.ProjectRecord, role: RoleName | None) -> ProjectModel:
@@ -89,6 +91,8 @@ async def make_project(
     with app.store.session() as session:
         if repo.get_project(session, slug) is not None:
             raise Conflict(f"a project named {slug!r} exists already")
+    if app.workspaces.path(slug).exists():
+        set_aside_orphan(app, slug)
     # Files first, then the row: a failed insert removes the folder, so neither half remains.
     app.workspaces.create(slug, template)
     (app.runs.outputs / slug).mkdir(parents=True, exist_ok=True)
@@ -103,6 +107,27 @@ async def make_project(
         raise
     await app.workspace_access.sync(slug, app)
     return model
+
+
+def set_aside_orphan(app: ScaleLab, slug: str) -> None:
+    """Archive to the trash a workspace folder that has no project (a delete cut short, or a
+    folder made by hand), as deleting its project would have: the slug can be used again.
+
+    A folder younger than ORPHAN_GRACE_S may be another process's create between its folder
+    and its row, so it is left alone.
+    """
+    folder = app.workspaces.path(slug)
+    if time.time() - folder.lstat().st_mtime < ORPHAN_GRACE_S:
+        raise Conflict(
+            f"project {slug!r} is being created by another request; try again in a minute"
+        )
+    kept = app.workspaces.archive(slug)
+    app.workspaces.remove(slug)
+    # Outputs of runs of the project that was: not for the members of the new one.
+    shutil.rmtree(app.runs.outputs / slug, ignore_errors=True)
+    if folder.exists() or folder.is_symlink():
+        raise Conflict(f"{folder.name!r} in the workspaces folder is in the way; ask an admin")
+    app.log.warning("Workspace folder %s had no project; archived it to %s", folder, kept)
 
 
 class ProjectScoped(BaseHandler):
@@ -266,7 +291,12 @@ class MemberHandler(ProjectScoped):
         body = self.parse_body(MemberUpdate)
         lookup = self.app.directory.user if kind == "user" else self.app.directory.group
         if await lookup(name) is None:
-            hint = " (people appear in the hub at their first login)" if kind == "user" else ""
+            hint = (
+                " (people appear in the hub at their first login; to add someone before that, a"
+                " hub admin adds the name under Admin > Add Users)"
+                if kind == "user"
+                else ""
+            )
             raise InvalidInput(f"no JupyterHub {kind} named {name!r}{hint}")
         member = repo.set_member(self.db, self.project, kind, name, body.role, self.identity.name)
         model = MemberModel(kind=member.kind, name=member.name, role=member.role)

@@ -130,6 +130,7 @@ def run_model(record: RunRecord, slug: str) -> RunModel:
         started_at=record.started_at,
         finished_at=record.finished_at,
         error=record.error,
+        queue_position=record.queue_position,
         environment=record.environment,
         steps=steps,
     )

@@ -69,6 +69,7 @@ class Scheduler:
         if closed:
             self.log.warning("%d fire time(s) taken before the last stop got no run", closed)
         self._task = asyncio.ensure_future(self._loop())
+        self.notifier.start()
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -126,19 +127,26 @@ class Scheduler:
                 return queued
 
     async def fire(self, firings: list[store_schedules.Firing]) -> int:
-        """Make the runs of these fire times, record them together, then start them."""
+        """Make the runs of these fire times, record them together, then start them.
+
+        Each fire time stands alone: one whose run cannot be made or recorded is failed with
+        the reason and told about; the others run.
+        """
         for firing in firings:
             if firing.replaces:
                 await self.app.runs.cancel(firing.replaces)
         made = await asyncio.get_running_loop().run_in_executor(None, self._make_runs, firings)
-        queued = [m for m in made if m.record is not None]
-        failed = [(m.firing, m.error) for m in made if m.error is not None]
-        store_schedules.started(self.store, [(m.firing, m.record, m.runs) for m in queued], failed)
+        made = self._record(made)
+        queued, failed = _split(made)
+        for m in made:
+            if m.error is None and m.record is not None and m.runs is not None:
+                task = self.app.runs.start(m.runs, m.record, m.plan)
+                task.add_done_callback(lambda t, f=m.firing: self._finished(t, f))
         for firing, error in failed:
-            self.notifier.failed_to_start(firing, error)
-        for m in queued:
-            task = self.app.runs.start(m.runs, m.record, m.plan)
-            task.add_done_callback(lambda t, f=m.firing: self._finished(t, f))
+            try:
+                self.notifier.failed_to_start(firing, error)
+            except Exception:  # recorded already; the message alone is lost
+                self.log.exception("schedule %d: failure not told", firing.schedule_id)
         return len(queued)
 
     def _make_runs(self, firings: list[store_schedules.Firing]) -> list[ScheduledRun]:
@@ -147,30 +155,75 @@ class Scheduler:
         made = []
         for firing in firings:
             try:
-                plan = make_plan(
-                    self.app.workspaces.path(firing.slug), firing.target, firing.parameters
-                )
+                made.append(self._make_run(firing))
             except ScaleLabError as exc:
                 made.append(ScheduledRun(firing, error=f"the run could not start: {exc.message}"))
-                continue
-            options = firing.options
-            plan.fresh = options.get("fresh", True)
-            plan.retries = options.get("retries", 0)
-            plan.step_timeout = options.get("timeout")
-            plan.run_as = self.app.workspace_access.run_as(firing.slug)
-            catch_up = " (catch-up)" if firing.catch_up else ""
-            record = new_record(
-                plan,
-                trigger="schedule",
-                triggered_by=f"schedule {firing.name}{catch_up}",
-                schedule_id=firing.schedule_id,
-            )
-            runs = self.app.runs.runs_of(firing.project_id, firing.slug)
-            made.append(ScheduledRun(firing, record, runs, plan))
+            except Exception as exc:  # a notebook that is not JSON, a template that raises...
+                self.log.exception("schedule %d (%s): no run made", firing.schedule_id, firing.name)
+                made.append(ScheduledRun(firing, error=f"the run could not start: {_reason(exc)}"))
         return made
+
+    def _make_run(self, firing: store_schedules.Firing) -> ScheduledRun:
+        plan = make_plan(self.app.workspaces.path(firing.slug), firing.target, firing.parameters)
+        options = firing.options
+        plan.fresh = options.get("fresh", True)
+        plan.retries = options.get("retries", 0)
+        plan.step_timeout = options.get("timeout")
+        plan.run_as = self.app.workspace_access.run_as(firing.slug)
+        catch_up = " (catch-up)" if firing.catch_up else ""
+        record = new_record(
+            plan,
+            trigger="schedule",
+            triggered_by=f"schedule {firing.name}{catch_up}",
+            schedule_id=firing.schedule_id,
+        )
+        runs = self.app.runs.runs_of(firing.project_id, firing.slug)
+        return ScheduledRun(firing, record, runs, plan)
+
+    def _record(self, made: list[ScheduledRun]) -> list[ScheduledRun]:
+        """Record the runs and failures in one transaction. Should that fail, record each fire
+        time on its own, so that one which cannot be saved fails alone."""
+        try:
+            store_schedules.started(self.store, *_split(made))
+            return made
+        except Exception:
+            self.log.exception("recording %d fire time(s) together failed; one by one", len(made))
+        recorded = []
+        for m in made:
+            try:
+                store_schedules.started(self.store, *_split([m]))
+            except Exception as exc:
+                self.log.exception(
+                    "schedule %d (%s): run not recorded", m.firing.schedule_id, m.firing.name
+                )
+                error = f"the run could not be recorded: {_reason(exc)}"
+                try:
+                    store_schedules.started(self.store, [], [(m.firing, error)])
+                except Exception:  # the database itself: left `starting`, closed at restart
+                    self.log.exception("schedule %d: failure not recorded", m.firing.schedule_id)
+                    continue
+                m = ScheduledRun(m.firing, error=error)
+            recorded.append(m)
+        return recorded
 
     def _finished(self, task: asyncio.Task[RunRecord], firing: store_schedules.Firing) -> None:
         if task.cancelled():
             return
         if task.exception() is None:
             self.notifier.run_finished(firing, task.result())
+
+
+def _split(
+    made: list[ScheduledRun],
+) -> tuple[
+    list[tuple[store_schedules.Firing, RunRecord, ProjectRuns]],
+    list[tuple[store_schedules.Firing, str]],
+]:
+    """What `store_schedules.started` takes: the runs to record, and the fire times that failed."""
+    queued = [(m.firing, m.record, m.runs) for m in made if m.error is None and m.record and m.runs]
+    failed = [(m.firing, m.error) for m in made if m.error is not None]
+    return queued, failed
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}" if str(exc) else exc.__class__.__name__

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import InvalidInput
+from ..roles import includes
 from ..runs.plan import make_plan
 from ..schedules.cron import Cron
 from ..store import projects as projects_repo
@@ -28,19 +29,44 @@ from .models import (
 )
 from .openapi import Operation
 from .projects import ProjectScoped
+from .webhook_guard import url_refusal
 
 if TYPE_CHECKING:
     from .app import ScaleLab
 
 TAGS = ("schedules",)
 OPTIONS = ("timeout", "retries", "fresh")
+MAX_ID = 2**63 - 1
 
 
 def webhook_host(url: str | None) -> str | None:
+    """Scheme, host and port: never the credentials a URL may carry."""
     if not url:
         return None
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}/…"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
+
+
+def redact(url: str | None) -> str | None:
+    """The URL with its credentials as `***`: user and password, query values, and the path
+    past its first segment.
+
+    Incoming-webhook URLs are credentials: whoever has one can post to the channel. Tokens sit
+    in the path too (Slack's /services/T…/B…/secret), so only the first path segment stays.
+    """
+    if not url:
+        return None
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        netloc = "***@" + netloc.rpartition("@")[2]
+    segments = parts.path.split("/")
+    path = "/".join(s if i < 2 or not s else "***" for i, s in enumerate(segments))
+    query = "&".join(
+        f"{name}=***" if sep else name
+        for name, sep, _ in (item.partition("=") for item in parts.query.split("&") if item)
+    )
+    return urlunsplit((parts.scheme, netloc, path, query, "***" if parts.fragment else ""))
 
 
 def new_schedule(app: ScaleLab, project_id: int, body: ScheduleCreate, actor: str) -> ScheduleRow:
@@ -64,7 +90,22 @@ def new_schedule(app: ScaleLab, project_id: int, body: ScheduleCreate, actor: st
     )
 
 
+# In an edit, null means "none" for these only (no step timeout, no webhook); any other field
+# has no empty value, and leaving it out is how to keep it as it is.
+NULLABLE = {"timeout", "webhook_url"}
+
+
+def refuse_nulls(body: ScheduleSettings) -> None:
+    nulls = sorted(f for f in body.model_fields_set - NULLABLE if getattr(body, f) is None)
+    if nulls:
+        raise InvalidInput(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
+
+
 class ScheduleScoped(ProjectScoped):
+    @property
+    def is_editor(self) -> bool:
+        return self.identity.admin or includes(self.role, "editor")
+
     def cron(self, expression: str, timezone: str) -> Cron:
         """The cron expression, if valid and no more frequent than the service allows."""
         cron = Cron(expression, timezone)
@@ -77,13 +118,11 @@ class ScheduleScoped(ProjectScoped):
         return cron
 
     def check_webhook(self, url: str | None) -> None:
-        allowed = self.app.webhook_hosts
-        host = urlsplit(url).hostname if url else None
-        if host and allowed and host not in allowed:
-            raise InvalidInput(
-                f"webhooks may go to {', '.join(allowed)} only (c.ScaleLab.webhook_hosts), "
-                f"not {host}"
-            )
+        # A host name is checked where it resolves, at each delivery; a literal address and
+        # the host list can be refused now.
+        refused = url_refusal(url, self.app.webhook_hosts, self.app.webhook_networks)
+        if refused:
+            raise InvalidInput(refused)
 
     def model(self, view: repo.ScheduleView) -> ScheduleModel:
         row = view.row
@@ -103,6 +142,8 @@ class ScheduleScoped(ProjectScoped):
             concurrency=row.concurrency,  # type: ignore[arg-type]
             notify=row.notify,  # type: ignore[arg-type]
             webhook=webhook_host(row.webhook_url),
+            # Editors may change it, so they may read it; the others see where it goes.
+            webhook_url=row.webhook_url if self.is_editor else redact(row.webhook_url),
             paused=row.paused,
             next_fire_at=row.next_fire_at,
             next_fire_times=self.app.scheduler.cron(row.cron, row.timezone).next_times(
@@ -128,11 +169,8 @@ class ScheduleScoped(ProjectScoped):
         given = body.model_fields_set
         simple = {"name", "target", "parameters", "cron", "timezone", "misfire", "concurrency"}
         for field in given & (simple | {"notify", "paused"}):
-            value = getattr(body, field)
-            if value is None:
-                raise InvalidInput(f"{field} cannot be null")
-            setattr(row, field, value)
-        if "misfire_deadline" in given and body.misfire_deadline is not None:
+            setattr(row, field, getattr(body, field))
+        if "misfire_deadline" in given:
             row.misfire_deadline_s = body.misfire_deadline
         if "webhook_url" in given:
             row.webhook_url = body.webhook_url or None
@@ -209,17 +247,18 @@ class ScheduleHandler(ScheduleScoped):
 
     async def patch(self, slug: str, schedule_id: str) -> None:
         body = self.parse_body(ScheduleUpdate)
+        refuse_nulls(body)
         self.refuse_if_archived()
         view = self.load(schedule_id)
         row = view.row
         given = body.model_fields_set
+        # Given values are checked as given: an empty target or cron is refused, not ignored.
         if given & {"cron", "timezone"}:
-            self.cron(body.cron or row.cron, body.timezone or row.timezone)
+            self.cron(_given(body.cron, row.cron), _given(body.timezone, row.timezone))
         self.check_webhook(body.webhook_url)
         if given & {"target", "parameters"}:
-            target = body.target or row.target
-            params = row.parameters if body.parameters is None else body.parameters
-            await self.check_job(target, params)
+            target = _given(body.target, row.target)
+            await self.check_job(target, _given(body.parameters, row.parameters))
         fields = self.apply(row, body)
         repo.changed(self.db, row, slug, self.identity.name, fields)
         model = self.model(view)
@@ -233,6 +272,10 @@ class ScheduleHandler(ScheduleScoped):
         self.commit()
         self.set_status(204)
         self.finish()
+
+
+def _given(value: Any, current: Any) -> Any:
+    return current if value is None else value
 
 
 class ScheduleHistoryHandler(ScheduleScoped):
@@ -300,12 +343,20 @@ class NotificationsHandler(BaseHandler):
         try:
             after = int(self.get_query_argument("after", "0"))
         except ValueError:
-            raise InvalidInput("after must be a notification id (an integer)") from None
+            after = -1
+        # Ids are 64-bit in the database: a larger number is no id, and would not bind.
+        if not 0 <= after <= MAX_ID:
+            raise InvalidInput("after must be a notification id (an integer from 0)")
         with self.app.store.session() as session:
             views = projects_repo.projects_for(session, self.identity)
             if self.identity.admin:
                 views = [v for v in views if v.role is not None]  # admins: their own projects
             rows = repo.notifications(session, [v.project.id for v in views], after)
+            # Below editor only the state: what a receiver answered, and how fast, would make
+            # webhooks a way to probe the network for whoever can read the project.
+            editing = {
+                v.project.id for v in views if self.identity.admin or includes(v.role, "editor")
+            }
             items = [
                 NotificationModel(
                     id=n.id,
@@ -317,7 +368,8 @@ class NotificationsHandler(BaseHandler):
                     links=n.links,
                     run_id=n.run_id,
                     schedule_id=n.schedule_id,
-                    webhook=n.webhook,
+                    webhook=n.webhook,  # type: ignore[arg-type]
+                    webhook_detail=n.webhook_detail if n.project_id in editing else None,
                 )
                 for n, slug in rows
             ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -36,7 +37,10 @@ def record_audit(
 
 def _principal_filter(identity: Identity) -> Any:
     """Memberships that apply to `identity`: as itself, or through one of its groups."""
-    clauses = [and_(MembershipRecord.kind == "user", MembershipRecord.name == identity.name)]
+    as_user = and_(MembershipRecord.kind == "user", MembershipRecord.name == identity.name)
+    if identity.since is not None:
+        as_user = and_(as_user, MembershipRecord.added_at >= identity.since)
+    clauses = [as_user]
     if identity.groups:
         clauses.append(
             and_(MembershipRecord.kind == "group", MembershipRecord.name.in_(identity.groups))
@@ -209,3 +213,46 @@ def audit_events(session: Session, project_id: int, limit: int = 500) -> list[Au
             .limit(limit)
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class Departed:
+    """A membership of a hub account that is gone, and why it counts as gone."""
+
+    membership_id: int
+    name: str
+    reason: str
+
+
+def departed_members(session: Session, accounts: dict[str, datetime | None]) -> list[Departed]:
+    """User memberships whose account is not in `accounts` (name -> created), or was made
+    after the membership was granted (an earlier account of that name was deleted)."""
+    found = []
+    for member in session.scalars(select(MembershipRecord).where(MembershipRecord.kind == "user")):
+        if member.name not in accounts:
+            found.append(Departed(member.id, member.name, "account deleted in JupyterHub"))
+            continue
+        created = accounts[member.name]
+        if created is not None and member.added_at < created:
+            found.append(Departed(member.id, member.name, "account made anew in JupyterHub"))
+    return found
+
+
+def remove_departed(session: Session, departed: Departed) -> str | None:
+    """Remove one departed membership, with an audit entry; the project's slug, if it went."""
+    member = session.get(MembershipRecord, departed.membership_id)
+    if member is None:
+        return None
+    project = member.project
+    record_audit(
+        session,
+        "jupyterhub",
+        project,
+        "member.remove",
+        kind="user",
+        name=member.name,
+        role=member.role,
+        reason=departed.reason,
+    )
+    session.delete(member)
+    return project.slug

@@ -355,13 +355,6 @@ def add_notification(store: Store, **fields: Any) -> int:
         return row.id
 
 
-def set_webhook_state(store: Store, notification_id: int, state: str) -> None:
-    with store.session() as session:
-        row = session.get(NotificationRow, notification_id)
-        if row is not None:
-            row.webhook = state[:255]
-
-
 def notifications(
     session: Session, project_ids: list[int], after: int, limit: int = 100
 ) -> list[tuple[NotificationRow, str]]:

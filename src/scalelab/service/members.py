@@ -1,0 +1,61 @@
+"""Memberships follow the hub's accounts: a deleted account's memberships are removed.
+
+A new account that takes a deleted one's name must not inherit its projects. Requests are
+guarded at once (a membership older than the caller's account does not count, see
+`store.projects`); this sweep removes such memberships for good, each with an audit entry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from ..identity import hub_time
+from ..store import projects as repo
+
+if TYPE_CHECKING:
+    from .app import ScaleLab
+
+
+class MemberSweep:
+    def __init__(self, app: ScaleLab) -> None:
+        self.app = app
+        self._task: asyncio.Task[None] | None = None
+
+    async def sweep(self) -> list[str]:
+        """One pass; the slugs of the projects that lost a member."""
+        accounts = await self.app.directory.accounts()
+        if not accounts:
+            return []  # a hub that lists nobody is more likely misconfigured than empty
+        created = {name: hub_time(model.get("created")) for name, model in accounts.items()}
+        with self.app.store.session() as session:
+            departed = repo.departed_members(session, created)
+        changed: set[str] = set()
+        for gone in departed:
+            # Deleting is final: ask the hub once more about this one name before acting.
+            if gone.name not in accounts and await self.app.directory.fresh_user(gone.name):
+                continue
+            with self.app.store.session() as session:
+                slug = repo.remove_departed(session, gone)
+            if slug:
+                self.app.log.warning("Removed %s from project %s: %s", gone.name, slug, gone.reason)
+                changed.add(slug)
+        for slug in sorted(changed):
+            await self.app.workspace_access.sync(slug, self.app)
+        return sorted(changed)
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception as exc:  # the hub may be restarting: try again next time
+                self.app.log.warning("Member sweep skipped: %s", exc)
+            await asyncio.sleep(self.app.member_sweep_interval)

@@ -71,6 +71,7 @@ c.JupyterHub.load_roles = [
         "services": ["scalelab"],
         "scopes": [
             "list:users",
+            "read:users",  # with the account's creation time: names can be reused
             "read:users:name",
             "read:users:groups",
             "list:groups",
@@ -80,8 +81,14 @@ c.JupyterHub.load_roles = [
 ]
 
 # Users' servers: JupyterLab with the ScaleLab extensions, told where the service is.
+# Commands come from this interpreter's venv, whatever the PATH the hub was started with
+# (`.venv/bin/scalelab up` from a plain shell); the servers' PATH leads there too, for their
+# terminals and `!pip`.
+venv_bin = Path(sys.executable).parent
+c.Spawner.cmd = [str(venv_bin / "jupyterhub-singleuser")]
 c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
+    "PATH": os.pathsep.join([str(venv_bin), os.environ.get("PATH", os.defpath)]),
     "SCALELAB_SERVICE_URL": s.service_url,
     "SCALELAB_WORKSPACES": str(s.workspaces_dir),
     "SCALELAB_RUNS": str(s.runs_dir),

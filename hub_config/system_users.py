@@ -8,9 +8,12 @@ per project and access level, kept in step with project roles by the ScaleLab se
 from pathlib import Path
 
 from scalelab.hub.settings import HubSettings
-from scalelab.unix import ensure_unix_user
+from scalelab.unix import ensure_unix_user, seal_data_root
 
 s = HubSettings.from_environ()
+# Before the hub writes its database and cookie secret there: users' kernels may pass through
+# the data root to what they share, and read nothing else.
+seal_data_root(Path(s.data_root))
 c.JupyterHub.spawner_class = "localprocess"
 c.LocalProcessSpawner.notebook_dir = "~"
 
@@ -21,3 +24,4 @@ def ensure_system_user(spawner):
 
 c.Spawner.pre_spawn_hook = ensure_system_user
 c.ScaleLab.workspace_access_class = "scalelab.service.access.UnixGroupAccess"
+c.ScaleLab.deployment_mode = "system-users"

@@ -152,6 +152,8 @@ class Hub:
             "SCALELAB_HUB_EXTRA_CONFIG": str(self.data_root / "test_extra_config.py"),
             TEST_SERVICE_TOKEN_ENV: self.admin_token,
             "SCALELAB_DEMO": "0",  # tests make the projects they need
+            # Not the mode `scalelab up` would pick as root: tests that want system-users say so.
+            "SCALELAB_MODE": "local",
             **self.extra_env,
         }
         (self.data_root / "test_extra_config.py").write_text(EXTRA_CONFIG + self.extra_config)

@@ -6,6 +6,7 @@
 
 import {
   type AuditEvent,
+  type HealthModel,
   type MemberModel,
   type ProjectModel,
   type Role,
@@ -178,4 +179,20 @@ export function errorMessage(err: unknown): string {
     return err.message;
   }
   return String(err);
+}
+
+/**
+ * A plain notice when project roles do not bind kernels (the `local` mode:
+ * every kernel runs as one OS account); null when the OS enforces them.
+ */
+export function deploymentNotice(health: HealthModel): string | null {
+  const deployment = health.deployment;
+  if (!deployment || deployment.roles_hold_for_kernels) {
+    return null;
+  }
+  return (
+    `Deployment mode ${deployment.mode}: every user's kernel runs as the same ` +
+    'OS account, so code run here can read every project, whatever your ' +
+    'roles. Roles apply to this panel and the file browser only.'
+  );
 }

@@ -11,6 +11,7 @@ import {
 } from './api';
 import { type AskDeleteConfirmation, type OpenWorkspace } from './details';
 import { askDeleteConfirmation, confirmDeleteSchedule } from './dialogs';
+import { deploymentNotice } from './helpers';
 import { scalelabIcon } from './icons';
 import { ProjectsSection } from './projects';
 import { type OpenOutput, type ShowDiff } from './runs';
@@ -96,6 +97,11 @@ export class ScaleLabPanel extends Widget {
     const healthRow = makeField('scalelab-health', 'Health');
     this._healthNode = healthRow.value;
 
+    this._noticeNode = document.createElement('div');
+    this._noticeNode.className = 'jp-ScaleLabPanel-notice';
+    this._noticeNode.dataset.testid = 'scalelab-deployment-notice';
+    this._noticeNode.hidden = true;
+
     this._errorNode = document.createElement('div');
     this._errorNode.className = 'jp-ScaleLabPanel-error';
     this._errorNode.dataset.testid = 'scalelab-error';
@@ -127,6 +133,7 @@ export class ScaleLabPanel extends Widget {
       heading,
       userRow.row,
       healthRow.row,
+      this._noticeNode,
       this._errorNode,
       this._refreshButton,
       this._projects.node
@@ -214,8 +221,12 @@ export class ScaleLabPanel extends Widget {
     }
     if (health.status === 'fulfilled') {
       this._healthNode.textContent = formatHealth(health.value);
+      const notice = deploymentNotice(health.value);
+      this._noticeNode.textContent = notice ?? '';
+      this._noticeNode.hidden = notice === null;
     } else {
       this._healthNode.textContent = '—';
+      this._noticeNode.hidden = true;
       errors.push(describeError('service health', health.reason));
     }
     this._errorNode.textContent = errors.join('\n');
@@ -226,6 +237,7 @@ export class ScaleLabPanel extends Widget {
   private readonly _client: ScaleLabClient;
   private readonly _userNode: HTMLElement;
   private readonly _healthNode: HTMLElement;
+  private readonly _noticeNode: HTMLElement;
   private readonly _errorNode: HTMLElement;
   private readonly _refreshButton: HTMLButtonElement;
   private readonly _projects: ProjectsSection;

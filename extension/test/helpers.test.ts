@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   type AuditEvent,
+  type HealthModel,
   type MemberModel,
   type ProjectModel,
   ROLES,
@@ -11,6 +12,7 @@ import {
 } from '../src/api';
 import {
   confirmationMatches,
+  deploymentNotice,
   errorMessage,
   formatAuditEvent,
   formatDetails,
@@ -228,5 +230,32 @@ describe('formatting', () => {
     ).toBe('invalid slug');
     expect(errorMessage(new Error('boom'))).toBe('boom');
     expect(errorMessage('text')).toBe('text');
+  });
+});
+
+describe('deploymentNotice', () => {
+  const health = (deployment?: HealthModel['deployment']): HealthModel => ({
+    status: 'ok',
+    version: '1',
+    database: { ok: true, backend: 'sqlite' },
+    deployment
+  });
+
+  it('says plainly that kernels share one OS account in the local mode', () => {
+    const notice = deploymentNotice(
+      health({ mode: 'local', roles_hold_for_kernels: false })
+    );
+    expect(notice).toContain('mode local');
+    expect(notice).toContain('same OS account');
+    expect(notice).toContain('can read every project');
+  });
+
+  it('is silent where the OS holds kernels to roles, or nothing is said', () => {
+    expect(
+      deploymentNotice(
+        health({ mode: 'system-users', roles_hold_for_kernels: true })
+      )
+    ).toBeNull();
+    expect(deploymentNotice(health())).toBeNull();
   });
 });

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import sys
@@ -24,6 +25,7 @@ def find_hub_config() -> Path:
 
 def cmd_up(args: argparse.Namespace) -> int:
     from .hub.demo import ensure_accounts
+    from .hub.modes import choose_mode, system_users_blocker
     from .hub.settings import HubSettings
 
     env = dict(os.environ)
@@ -32,6 +34,17 @@ def cmd_up(args: argparse.Namespace) -> int:
         if value is not None:
             env["SCALELAB_" + name.upper()] = str(value)
     settings = HubSettings.from_environ(env)
+    data_root = Path(settings.data_root)
+    why_local = None
+    if not env.get("SCALELAB_MODE"):
+        mode, why_local = choose_mode(data_root)
+        settings = dataclasses.replace(settings, mode=mode)
+    elif settings.mode == "system-users":
+        # Refused here, in one line: otherwise every spawn fails later with a bare 500.
+        blocker = system_users_blocker(data_root)
+        if blocker:
+            print(f"scalelab up: {blocker}", file=sys.stderr)
+            return 2
     env.update(settings.to_environ())
 
     hub_config = find_hub_config()
@@ -50,6 +63,8 @@ def cmd_up(args: argparse.Namespace) -> int:
     settings.hub_dir.mkdir(parents=True, exist_ok=True)
     accounts, created = ensure_accounts(settings.credentials_file)
     print(f"\nScaleLab {__version__} starting at {settings.public_url}  (mode: {settings.mode})")
+    if why_local and os.geteuid() == 0:  # as root, say what keeps it from the safer mode
+        print(f"Not the system-users mode: {why_local}")
     if created:
         print(
             "Demo accounts (shown once; also kept in "
@@ -84,7 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--data-root", help="folder for all data (default: $SCALELAB_DATA_ROOT or ./.data)"
     )
     up.add_argument("--port", type=int, help="public port (default 8000)")
-    up.add_argument("--mode", choices=["local", "system-users"], help="deployment mode")
+    up.add_argument(
+        "--mode",
+        choices=["local", "system-users"],
+        help="deployment mode (default: $SCALELAB_MODE, else system-users when run as root "
+        "from a place every user can reach, else local)",
+    )
     up.set_defaults(func=cmd_up)
 
     run = commands.add_parser(

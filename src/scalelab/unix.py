@@ -6,10 +6,15 @@ import hashlib
 import pwd
 import re
 import shutil
+import stat
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+# Accounts outside this range are the system's (root, daemon, www-data ..., nobody): a hub user
+# who happens to share such a name must not get its rights.
+PERSON_UIDS = range(1000, 65534)
 
 
 class UnixError(RuntimeError):
@@ -27,9 +32,15 @@ def ensure_unix_user(name: str, home_root: Path) -> pwd.struct_passwd:
     if not UNIX_NAME.match(name):
         raise ValueError(f"user name {name!r} cannot be a Unix account name")
     try:
-        return pwd.getpwnam(name)
+        account = pwd.getpwnam(name)
     except KeyError:
         pass
+    else:
+        if account.pw_uid not in PERSON_UIDS:
+            raise UnixError(
+                f"{name!r} is a system account (uid {account.pw_uid}); no server runs as it"
+            )
+        return account
     home_root.mkdir(parents=True, exist_ok=True)
     _run(
         "useradd",
@@ -41,6 +52,10 @@ def ensure_unix_user(name: str, home_root: Path) -> pwd.struct_passwd:
         "--user-group",
         name,
     )
+    # A home left by the local mode (made by root) is not handed over by useradd.
+    _run("chown", "-R", f"{name}:{name}", str(home_root / name))
+    # useradd's default home mode lets everyone read it; a person's files are theirs alone.
+    (home_root / name).chmod(0o700)
     return pwd.getpwnam(name)
 
 
@@ -101,3 +116,58 @@ def grant_reading(folder: Path, read_group: str) -> None:
     _run(
         "setfacl", "-R", "-m", f"g:{read_group}:rX,o::---,d:g:{read_group}:rX,d:o::---", str(folder)
     )
+
+
+# Folders of the data root every user passes through; everything else there is root's alone.
+SHARED_IN_DATA_ROOT = ("workspaces", "runs", "users")
+# Private folders made ahead of their first use, so they never start out readable.
+PRIVATE_IN_DATA_ROOT = ("hub", "trash")
+
+
+def seal_data_root(root: Path) -> None:
+    """Users may pass through `root` to their homes, workspaces and run outputs, and do nothing
+    else there: not list it, not read the databases, cookie secrets, credentials or trash.
+
+    Search-only (0711) on the shared folders: a server reaches a workspace by its name, and
+    nobody learns the names of projects or people they are not given.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    root.chmod(0o711)
+    for name in SHARED_IN_DATA_ROOT + PRIVATE_IN_DATA_ROOT:  # else made later, world-readable
+        (root / name).mkdir(exist_ok=True)
+    for entry in root.iterdir():
+        if entry.is_symlink():
+            continue
+        if entry.name in SHARED_IN_DATA_ROOT:
+            entry.chmod(0o711)
+        else:
+            entry.chmod(0o700 if entry.is_dir() else 0o600)
+
+
+_OTHERS = {"r": stat.S_IROTH, "w": stat.S_IWOTH, "x": stat.S_IXOTH}
+
+
+def _lacks(path: Path, need: str) -> str:
+    mode = path.stat().st_mode
+    return "".join(bit for bit in need if not mode & _OTHERS[bit])
+
+
+def unreachable(needs: Mapping[Path, str]) -> tuple[Path, str] | None:
+    """The first place an unprivileged account cannot get through, and the permission bits
+    ("r", "x") it lacks there; None when it can reach every path of `needs` with the bits
+    given for it.
+
+    Judged by the bits for others: an account made by `useradd` is in no group that owns the
+    folders of an installation. Paths that do not exist are skipped.
+    """
+    for target, need in needs.items():
+        if not target.exists():
+            continue
+        # The path as written and the one its symlinks lead to: both must be passable.
+        for path in dict.fromkeys((target.absolute(), target.resolve())):
+            for folder in reversed(path.parents):
+                if missing := _lacks(folder, "x"):
+                    return folder, missing
+            if missing := _lacks(path, need):
+                return path, missing
+    return None

@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from scalelab.unix import ensure_unix_user
+from tests.hub.reach import reachable_by_everyone
 from tests.hubctl import REPO, running_hub
 from tests.runs.conftest import write_notebook
 from tests.schedules.clock import DATA_ROOT_CLOCK, set_clock
@@ -34,7 +35,8 @@ def team() -> Iterator[tuple[Path, list[str]]]:
     creds.write_text("".join(f"user {n} {secrets.token_urlsafe(10)}\n" for n in names))
     creds.chmod(0o600)
     try:
-        yield root, names
+        with reachable_by_everyone(root):
+            yield root, names
     finally:
         for name in names:
             subprocess.run(["userdel", "--remove", name], capture_output=True)
@@ -139,6 +141,49 @@ def test_the_os_enforces_project_roles(team: tuple[Path, list[str]]) -> None:
         )
         create = f"open({str(workspace / 'y.txt')!r}, 'w').write('y')"
         assert as_user(editor, create).returncode != 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the system-users mode runs the hub as root")
+def test_a_non_members_kernel_reads_no_project_home_or_secret(
+    team: tuple[Path, list[str]],
+) -> None:
+    root, (owner, outsider, *_) = team
+    slug = f"ws-{owner}"
+    # No mode given: as root, and reachable by every user, `scalelab up` picks system-users;
+    # started by its path alone, without the venv on PATH, as the README allows.
+    with running_hub(root, SCALELAB_MODE="", PATH="/usr/sbin:/usr/bin:/sbin:/bin") as hub:
+        call = {"Authorization": f"token {hub.token_for(owner)}"}
+        health = requests.get(hub.service_url + "api/health", headers=call, timeout=30).json()
+        assert health["deployment"] == {"mode": "system-users", "roles_hold_for_kernels": True}
+        api = hub.service_url + "api/projects"
+        assert requests.post(api, json={"slug": slug}, headers=call, timeout=30).status_code == 201
+        hub.start_server(owner)
+        hub.start_server(outsider)  # their kernels run as the account this spawn made
+        notes = root / "users" / owner / "notes.txt"
+        assert as_user(owner, f"open({str(notes)!r}, 'w').write('mine')").returncode == 0
+        private = [
+            root / "workspaces" / slug / "README.md",
+            notes,
+            root / "scalelab.sqlite",
+            root / "service_cookie_secret",
+            root / "demo-credentials.txt",
+            root / "hub" / "jupyterhub_cookie_secret",
+            root / "hub" / "jupyterhub.sqlite",
+        ]
+        for path in private:
+            assert path.exists(), path
+            denied = as_user(outsider, f"open({str(path)!r}, 'rb').read()")
+            assert "Permission denied" in denied.stderr, (path, denied)
+        # Nor may they list which projects and people there are.
+        for folder in (root, root / "workspaces", root / "users"):
+            denied = as_user(outsider, f"import os; os.listdir({str(folder)!r})")
+            assert "Permission denied" in denied.stderr, (folder, denied)
+        # Their own server still works.
+        token = {"Authorization": f"token {hub.token_for(outsider)}"}
+        r = requests.get(hub.url + f"user/{outsider}/api/contents/", headers=token, timeout=30)
+        assert r.status_code == 200, r.text
+        hub.stop_server(owner)
+        hub.stop_server(outsider)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the system-users mode runs the hub as root")

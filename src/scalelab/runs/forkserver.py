@@ -49,7 +49,12 @@ def _run_kernel(request: dict[str, Any]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.environ.clear()
     os.environ.update(request["env"])
-    os.chdir(request["cwd"])
+    try:
+        os.chdir(request["cwd"])
+    except PermissionError:
+        # A pooled kernel starts in the service's folder, which its account may not enter
+        # (private to root); its run moves it to the workspace before running anything.
+        os.chdir(request["env"].get("HOME", "/"))
     # The kernel exits when its parent (this fork server) goes away: no orphaned kernels.
     # Given on the command line: ipykernel read $JPY_PARENT_PID when the server imported it.
     sys.argv = [

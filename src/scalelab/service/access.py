@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 class WorkspaceAccess(LoggingConfigurable):
     """No OS-level access control (the `local` deployment mode)."""
 
+    #: Whether the OS keeps users' kernels to their project roles (reported by api/health).
+    holds_kernels_to_roles = False
+
+    def protect(self, data_root: Path) -> None:
+        """Make the data root's private files (databases, secrets) unreadable to kernels."""
+        return None
+
     async def sync(self, slug: str, app: ScaleLab) -> None:
         return None
 
@@ -42,6 +49,12 @@ class UnixGroupAccess(WorkspaceAccess):
     nobody writes to an archived project. Members get a Unix account if they have none yet.
     A person's running server keeps the groups it started with until it is restarted.
     """
+
+    holds_kernels_to_roles = True
+
+    def protect(self, data_root: Path) -> None:
+        # Again here, not only at the hub's start: the service made its database just now.
+        unix.seal_data_root(data_root)
 
     async def sync(self, slug: str, app: ScaleLab) -> None:
         with app.store.session() as session:

@@ -15,7 +15,7 @@ EXT_SOURCES := $(shell find extension/src extension/style -type f 2>/dev/null) \
 APT_GET := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
 
 .PHONY: up install test test-deps lint lint-python lint-extension test-python test-extension \
-        bench clean distclean
+        api-types bench clean distclean
 
 up: install ## Install what is missing, then start hub, proxy and service on 127.0.0.1:8000
 	$(BIN)/scalelab up
@@ -54,6 +54,12 @@ test-deps: install $(STAMP)/test-python
 	@command -v setfacl >/dev/null || { $(APT_GET) update -qq && $(APT_GET) install -y -qq acl; }
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || \
 		{ $(APT_GET) update -qq && $(APT_GET) install -y -qq postgresql; }
+
+# The extension's API types, generated from the service's OpenAPI document; run it after changing
+# a model in src/scalelab/service/models.py (tests/unit/test_api_types.py fails until then).
+api-types: $(STAMP)/package
+	$(BIN)/python -m scalelab.service.openapi > $(STAMP)/openapi.json
+	cd extension && jlpm generate:api < ../$(STAMP)/openapi.json
 
 lint-python: $(STAMP)/test-python
 	$(BIN)/ruff check src tests bench hub_config

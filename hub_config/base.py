@@ -9,7 +9,8 @@ from scalelab.hub.settings import HubSettings
 
 here = Path(__file__).resolve().parent
 s = HubSettings.from_environ()
-s.hub_dir.mkdir(parents=True, exist_ok=True)
+data = s.data
+data.hub.mkdir(parents=True, exist_ok=True)
 
 # Public entry point (the proxy) and the hub behind it.
 c.JupyterHub.ip = s.ip
@@ -18,10 +19,10 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = s.hub_port
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{s.proxy_api_port}"
 c.ConfigurableHTTPProxy.command = [str(here / "node_modules" / ".bin" / "configurable-http-proxy")]
-c.ConfigurableHTTPProxy.pid_file = str(s.hub_dir / "proxy.pid")
-c.JupyterHub.db_url = f"sqlite:///{s.hub_dir / 'jupyterhub.sqlite'}"
-c.JupyterHub.cookie_secret_file = str(s.hub_dir / "jupyterhub_cookie_secret")
-c.JupyterHub.pid_file = str(s.hub_dir / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.pid_file = str(data.proxy_pid)
+c.JupyterHub.db_url = f"sqlite:///{data.hub_db}"
+c.JupyterHub.cookie_secret_file = str(data.hub_cookie_secret)
+c.JupyterHub.pid_file = str(data.hub_pid)
 c.JupyterHub.cleanup_servers = True
 c.JupyterHub.cleanup_proxy = True
 
@@ -29,9 +30,9 @@ c.JupyterHub.cleanup_proxy = True
 # Other authenticators (PAM, OAuth, LDAP): see hub_config/README.md.
 c.JupyterHub.authenticator_class = "scalelab"
 c.Authenticator.allow_all = True  # NativeAuthenticator itself admits only approved accounts
-if s.credentials_file.exists():
-    accounts = read_accounts(s.credentials_file)
-    c.ScaleLabAuthenticator.seed_credentials_file = str(s.credentials_file)
+if data.credentials.exists():
+    accounts = read_accounts(data.credentials)
+    c.ScaleLabAuthenticator.seed_credentials_file = str(data.credentials)
     c.Authenticator.admin_users = {a.name for a in accounts if a.role == "admin"}
     # Listed users exist in the hub from the start, so they can be made project members
     # before their first login. allow_all still admits everyone NativeAuthenticator approves.
@@ -90,8 +91,8 @@ c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
     "PATH": os.pathsep.join([str(venv_bin), os.environ.get("PATH", os.defpath)]),
     "SCALELAB_SERVICE_URL": s.service_url,
-    "SCALELAB_WORKSPACES": str(s.workspaces_dir),
-    "SCALELAB_RUNS": str(s.runs_dir),
+    "SCALELAB_WORKSPACES": str(data.workspaces),
+    "SCALELAB_RUNS": str(data.runs),
 }
 # Project workspaces appear in each member's file browser as projects/<slug>/.
 c.Spawner.args = [

@@ -12,7 +12,7 @@ from scalelab.hub.settings import HubSettings
 
 s = HubSettings.from_environ()
 c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = str(s.users_dir / "{username}")
+c.SimpleLocalProcessSpawner.home_dir_template = str(s.data.users / "{username}")
 c.ScaleLab.deployment_mode = "local"
 # Said at every start, where the operator looks, and not only in the README.
 print(LOCAL_WARNING.format(account=getpass.getuser()), file=sys.stderr, flush=True)

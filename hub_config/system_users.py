@@ -5,21 +5,19 @@ keeps users' files apart. Homes live under the data root. Project workspaces get
 per project and access level, kept in step with project roles by the ScaleLab service.
 """
 
-from pathlib import Path
-
 from scalelab.hub.settings import HubSettings
 from scalelab.unix import ensure_unix_user, seal_data_root
 
 s = HubSettings.from_environ()
 # Before the hub writes its database and cookie secret there: users' kernels may pass through
 # the data root to what they share, and read nothing else.
-seal_data_root(Path(s.data_root))
+seal_data_root(s.data.path)
 c.JupyterHub.spawner_class = "localprocess"
 c.LocalProcessSpawner.notebook_dir = "~"
 
 
 def ensure_system_user(spawner):
-    ensure_unix_user(spawner.user.name, Path(s.users_dir))
+    ensure_unix_user(spawner.user.name, s.data.users)
 
 
 c.Spawner.pre_spawn_hook = ensure_system_user

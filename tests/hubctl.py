@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from tests.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -119,25 +120,22 @@ class Hub:
         r = self.api("POST", f"users/{user}/server")
         if r.status_code not in (201, 202, 400):  # 400: already running
             r.raise_for_status()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def ready() -> bool:
             model = self.api("GET", f"users/{user}").json()
-            server = model.get("servers", {}).get("", {})
-            if server.get("ready"):
-                return
-            time.sleep(0.3)
-        raise TimeoutError(f"server of {user} not ready after {timeout}s\n{self.log()[-3000:]}")
+            return bool(model.get("servers", {}).get("", {}).get("ready"))
+
+        wait_until(ready, timeout, 0.3, lambda: f"server of {user} not ready\n{self.log()[-3000:]}")
 
     def stop_server(self, user: str, timeout: float = 60) -> None:
         """Stop the user's server and wait until the hub no longer lists it."""
         self.api("DELETE", f"users/{user}/server")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def stopped() -> bool:
             r = self.api("GET", f"users/{user}")
-            if r.status_code == 404 or "" not in r.json().get("servers", {}):
-                return
-            time.sleep(0.2)
-        raise TimeoutError(f"server of {user} still running after {timeout}s")
+            return r.status_code == 404 or "" not in r.json().get("servers", {})
+
+        wait_until(stopped, timeout, 0.2, f"server of {user} still running")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self, timeout: float = 60) -> None:
@@ -167,20 +165,22 @@ class Hub:
             cwd=REPO,
             start_new_session=True,
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"hub exited with {self.process.returncode}\n{self.log()}")
-            try:
+        process = self.process
+
+        def up() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"hub exited with {process.returncode}\n{self.log()}")
+            with suppress(requests.ConnectionError):
                 ok_hub = requests.get(self.url + "hub/api/", timeout=2).status_code == 200
                 ok_svc = requests.get(self.service_url + "api/health", timeout=2).status_code == 401
-                if ok_hub and ok_svc:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise TimeoutError(f"hub not up after {timeout}s\n{self.log()}")
+                return ok_hub and ok_svc
+            return False
+
+        try:
+            wait_until(up, timeout, 0.2, lambda: f"hub not up\n{self.log()}")
+        except AssertionError:
+            self.stop()
+            raise
 
     def stop(self, timeout: float = 30) -> None:
         """SIGTERM the hub, as Ctrl-C would; it stops the proxy, the service and the servers."""

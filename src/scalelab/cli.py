@@ -34,7 +34,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         if value is not None:
             env["SCALELAB_" + name.upper()] = str(value)
     settings = HubSettings.from_environ(env)
-    data_root = Path(settings.data_root)
+    data_root = settings.data.path
     why_local = None
     if not env.get("SCALELAB_MODE"):
         mode, why_local = choose_mode(data_root)
@@ -60,24 +60,24 @@ def cmd_up(args: argparse.Namespace) -> int:
         print("scalelab up: jupyterhub is not installed in this environment", file=sys.stderr)
         return 2
 
-    settings.hub_dir.mkdir(parents=True, exist_ok=True)
-    accounts, created = ensure_accounts(settings.credentials_file)
+    settings.data.hub.mkdir(parents=True, exist_ok=True)
+    accounts, created = ensure_accounts(settings.data.credentials)
     print(f"\nScaleLab {__version__} starting at {settings.public_url}  (mode: {settings.mode})")
     if why_local and os.geteuid() == 0:  # as root, say what keeps it from the safer mode
         print(f"Not the system-users mode: {why_local}")
     if created:
         print(
             "Demo accounts (shown once; also kept in "
-            f"{settings.credentials_file}, readable only by you):"
+            f"{settings.data.credentials}, readable only by you):"
         )
         for account in accounts:
             print(f"  {account.role:5}  {account.name:8}  {account.password}")
     else:
-        print(f"Log in with an account from {settings.credentials_file}")
+        print(f"Log in with an account from {settings.data.credentials}")
     print("Stop with Ctrl-C.\n", flush=True)
 
     argv = [jupyterhub, "-f", str(hub_config / "jupyterhub_config.py")]
-    os.chdir(settings.hub_dir)
+    os.chdir(settings.data.hub)
     # exec: Ctrl-C reaches JupyterHub itself, which stops the proxy, the service and the servers.
     os.execve(jupyterhub, argv, env)
     return 0  # not reached
@@ -122,7 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="a parameter value; repeat for more",
     )
-    run.add_argument("--executor", choices=["local", "dask"], default="local")
+    from .runs.executors import executor_names
+
+    run.add_argument(
+        "--executor",
+        default="local",
+        metavar="NAME",
+        help=f"where steps run: {', '.join(executor_names())} (default: %(default)s)",
+    )
     run.add_argument(
         "--dask-scheduler",
         metavar="ADDRESS",
@@ -134,13 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for run records and output notebooks (default: %(default)s)",
     )
     run.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
-    run.add_argument(
-        "--fresh",
-        action="store_true",
-        help="run every step, even ones an identical earlier run can supply",
-    )
-    run.add_argument("--timeout", type=float, default=0, help="seconds per step (0: none)")
-    run.add_argument("--retries", type=int, default=0, help="extra attempts for a failed step")
+    from .runs.cli import add_option_arguments
+
+    add_option_arguments(run)
     run.add_argument("--kernel", default="", help="kernelspec to use instead of the notebook's")
     run.add_argument("--parallel", type=int, default=2, help="steps at the same time")
     run.add_argument("--quiet", action="store_true", help="print only the final line")

@@ -11,6 +11,8 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from .dataroot import DataRoot
+
 UNIX_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 # Accounts outside this range are the system's (root, daemon, www-data ..., nobody): a hub user
 # who happens to share such a name must not get its rights.
@@ -118,12 +120,6 @@ def grant_reading(folder: Path, read_group: str) -> None:
     )
 
 
-# Folders of the data root every user passes through; everything else there is root's alone.
-SHARED_IN_DATA_ROOT = ("workspaces", "runs", "users")
-# Private folders made ahead of their first use, so they never start out readable.
-PRIVATE_IN_DATA_ROOT = ("hub", "trash")
-
-
 def seal_data_root(root: Path) -> None:
     """Users may pass through `root` to their homes, workspaces and run outputs, and do nothing
     else there: not list it, not read the databases, cookie secrets, credentials or trash.
@@ -133,12 +129,12 @@ def seal_data_root(root: Path) -> None:
     """
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o711)
-    for name in SHARED_IN_DATA_ROOT + PRIVATE_IN_DATA_ROOT:  # else made later, world-readable
+    for name in DataRoot.SHARED + DataRoot.PRIVATE:  # else made later, world-readable
         (root / name).mkdir(exist_ok=True)
     for entry in root.iterdir():
         if entry.is_symlink():
             continue
-        if entry.name in SHARED_IN_DATA_ROOT:
+        if entry.name in DataRoot.SHARED:
             entry.chmod(0o711)
         else:
             entry.chmod(0o700 if entry.is_dir() else 0o600)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import log_in, workspace_item
 from tests.hubctl import Hub
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hub]
 SLUG = "shared-analysis"
@@ -105,10 +105,12 @@ def test_owner_adds_viewer_who_cannot_save_there(
         open_workspace_notebook(owner, "analysis.ipynb")
         edit_first_cell_and_save(owner, " + 2  # by alice")
         expect(owner.get_by_text("notebook is read-only")).to_have_count(0)
-        deadline = time.monotonic() + 30
-        while "by alice" not in (workspace / "analysis.ipynb").read_text():
-            assert time.monotonic() < deadline, "alice's save did not reach the workspace"
-            time.sleep(0.3)
+        wait_until(
+            lambda: "by alice" in (workspace / "analysis.ipynb").read_text(),
+            30,
+            0.3,
+            "alice's save did not reach the workspace",
+        )
         owner.screenshot(path=str(artifacts / "projects-owner-saved.png"))
         assert "by alice" in (workspace / "analysis.ipynb").read_text()
     finally:

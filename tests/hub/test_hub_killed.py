@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from contextlib import suppress
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import requests
 
 from tests.hub.test_service_restart import service_pids
 from tests.hubctl import make_hub
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 
@@ -56,24 +56,30 @@ def test_after_a_killed_hub_the_next_start_recovers(tmp_path: Path) -> None:
         # tokens, and says so with 503 rather than failing with 500.
         health = f"http://127.0.0.1:{hub.ports['service_port']}/services/scalelab/api/health"
         answers = []
-        deadline = time.monotonic() + 15
-        while alive(service):
+
+        def service_gone() -> bool:
+            if not alive(service):
+                return True
             with suppress(requests.ConnectionError):
                 answers.append(requests.get(health, headers=alice, timeout=5).status_code)
-            assert time.monotonic() < deadline, f"orphaned service still runs; answered {answers}"
-            time.sleep(0.2)
+            return False
+
+        wait_until(
+            service_gone, 15, 0.2, lambda: f"orphaned service still runs; answered {answers}"
+        )
         assert set(answers) <= {503}, answers
 
         log_before_restart = len(hub.log())
         hub.start()
-        deadline = time.monotonic() + 30
-        while True:
+
+        def service_up() -> requests.Response | None:
             with suppress(requests.ConnectionError):
                 r = requests.get(hub.service_url + "api/health", headers=alice, timeout=5)
                 if r.status_code == 200:
-                    break
-            assert time.monotonic() < deadline, hub.log()[-3000:]
-            time.sleep(0.3)
+                    return r
+            return None
+
+        r = wait_until(service_up, 30, 0.3, lambda: hub.log()[-3000:])
         assert r.json()["status"] == "ok"
         [new_service] = service_pids(tmp_path)
         assert new_service != service

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import requests
 
 from tests.hubctl import running_hub
 from tests.runs.conftest import write_notebook
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 
@@ -46,29 +46,27 @@ def test_a_killed_service_leaves_a_consistent_record(tmp_path: Path) -> None:
         run = requests.post(
             f"{api}/restart/runs", json={"target": "slow.ipynb"}, headers=headers, timeout=30
         ).json()
-        deadline = time.monotonic() + 60
-        while not (folder / "pid").exists():
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        wait_until((folder / "pid").exists, 60, 0.1)
         kernel = int((folder / "pid").read_text())
         [service] = service_pids(hub.data_root)
         os.kill(service, signal.SIGKILL)
 
-        deadline = time.monotonic() + 90  # the hub notices, and starts the service again
-        while True:
+        def restarted() -> requests.Response | None:
             try:
                 r = requests.get(f"{api}/restart/runs/{run['id']}", headers=headers, timeout=5)
-                if r.status_code == 200 and service_pids(hub.data_root) != [service]:
-                    break
             except requests.ConnectionError:
-                pass
-            assert time.monotonic() < deadline, hub.log()[-3000:]
-            time.sleep(0.5)
+                return None
+            if r.status_code == 200 and service_pids(hub.data_root) != [service]:
+                return r
+            return None
+
+        # The hub notices, and starts the service again.
+        r = wait_until(restarted, 90, 0.5, lambda: hub.log()[-3000:])
         record = r.json()
         assert record["status"] == "failed"
         assert record["error"] == "the service stopped during this run"
         assert record["steps"][0]["status"] == "failed"
-        deadline = time.monotonic() + 15  # the orphaned kernel notices its parent is gone
-        while Path(f"/proc/{kernel}").exists():
-            assert time.monotonic() < deadline, "kernel outlived the service"
-            time.sleep(0.2)
+        # The orphaned kernel notices its parent is gone.
+        wait_until(
+            lambda: not Path(f"/proc/{kernel}").exists(), 15, 0.2, "kernel outlived the service"
+        )

@@ -8,10 +8,10 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -21,6 +21,7 @@ from tests.hub.reach import reachable_by_everyone
 from tests.hubctl import REPO, running_hub
 from tests.runs.conftest import write_notebook
 from tests.schedules.clock import DATA_ROOT_CLOCK, set_clock
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 
@@ -194,7 +195,7 @@ def test_runs_execute_as_the_project_account(team: tuple[Path, list[str]]) -> No
     slug = f"ws-{owner}"
     # The service's clock is one the test moves, to bring a scheduled run's fire time near.
     set_clock(root / DATA_ROOT_CLOCK, datetime.now(UTC))
-    extra = 'c.ScaleLab.clock_class = "tests.schedules.clock.OffsetClock"\n'
+    extra = 'c.Scheduler.clock_class = "tests.schedules.clock.OffsetClock"\n'
     with running_hub(root, extra, SCALELAB_MODE="system-users", PYTHONPATH=str(REPO)) as hub:
         call = {"Authorization": f"token {hub.token_for(owner)}"}
         api = hub.service_url + "api/projects"
@@ -207,14 +208,16 @@ def test_runs_execute_as_the_project_account(team: tuple[Path, list[str]]) -> No
             "try:\n    open('/root/scalelab-escape', 'w')\nexcept PermissionError:\n"
             "    print('refused')",
         )
-        run = requests.post(
+        started = requests.post(
             f"{api}/{slug}/runs", json={"target": "who.ipynb"}, headers=call, timeout=30
         ).json()
-        deadline = time.monotonic() + 120
-        while run["status"] in ("queued", "running"):
-            assert time.monotonic() < deadline
-            time.sleep(0.3)
-            run = requests.get(f"{api}/{slug}/runs/{run['id']}", headers=call, timeout=30).json()
+
+        def finished() -> dict[str, Any] | None:
+            url = f"{api}/{slug}/runs/{started['id']}"
+            run = requests.get(url, headers=call, timeout=30).json()
+            return None if run["status"] in ("queued", "running") else run
+
+        run = wait_until(finished, 120, 0.3)
         assert run["status"] == "succeeded", run["error"]
         account = pwd.getpwnam(project_account(slug))
         assert (workspace / "who.txt").read_text() == account.pw_name
@@ -228,12 +231,12 @@ def test_runs_execute_as_the_project_account(team: tuple[Path, list[str]]) -> No
         schedule = {"name": "who", "target": "who.ipynb", "cron": "* * * * *"}
         r = requests.post(f"{api}/{slug}/schedules", json=schedule, headers=call, timeout=30)
         assert r.status_code == 201, r.text
-        deadline = time.monotonic() + 120
-        while True:
-            runs = requests.get(f"{api}/{slug}/runs", headers=call, timeout=30).json()["runs"]
-            if runs[0]["trigger"] == "schedule" and runs[0]["status"] not in ("queued", "running"):
-                break
-            assert time.monotonic() < deadline, hub.log()[-3000:]
-            time.sleep(0.3)
-        assert runs[0]["status"] == "succeeded", runs[0]["error"]
+
+        def scheduled_run_done() -> dict[str, Any] | None:
+            newest = requests.get(f"{api}/{slug}/runs", headers=call, timeout=30).json()["runs"][0]
+            done = newest["trigger"] == "schedule" and newest["status"] not in ("queued", "running")
+            return newest if done else None
+
+        newest = wait_until(scheduled_run_done, 120, 0.3, lambda: hub.log()[-3000:])
+        assert newest["status"] == "succeeded", newest["error"]
         assert (workspace / "who.txt").read_text() == account.pw_name

@@ -10,6 +10,7 @@ import pytest
 import requests
 
 from tests.hubctl import Hub
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 NOTEBOOK = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
@@ -106,12 +107,7 @@ def test_promotion_to_editor_lets_the_member_write(labs: tuple[Lab, Lab, str]) -
     alice, bob, slug = labs
     alice.service("PUT", f"api/projects/{slug}/members/user/bob", json={"role": "editor"})
     try:
-        import time
-
-        deadline = time.monotonic() + 10
-        while bob.save(f"projects/{slug}/by-bob.ipynb").status_code == 403:
-            assert time.monotonic() < deadline
-            time.sleep(0.5)
+        wait_until(lambda: bob.save(f"projects/{slug}/by-bob.ipynb").status_code != 403, 10, 0.5)
         assert alice.contents("GET", f"projects/{slug}/by-bob.ipynb").status_code == 200
     finally:
         alice.service("PUT", f"api/projects/{slug}/members/user/bob", json={"role": "viewer"})
@@ -154,8 +150,6 @@ def test_paths_cannot_leave_the_workspace(hub: Hub, labs: tuple[Lab, Lab, str], 
 
 
 def test_a_run_goes_on_when_its_owners_server_stops(hub: Hub, labs: tuple[Lab, Lab, str]) -> None:
-    import time
-
     from tests.runs.conftest import write_notebook
 
     alice, _, slug = labs
@@ -169,12 +163,11 @@ def test_a_run_goes_on_when_its_owners_server_stops(hub: Hub, labs: tuple[Lab, L
     assert started.status_code == 201, started.text
     hub.stop_server("alice")  # the lab that asked is gone; the service carries on
     url = f"{hub.service_url}api/projects/{slug}/runs/{started.json()['id']}"
-    deadline = time.monotonic() + 90
-    while (run := requests.get(url, headers=alice.headers, timeout=30).json())["status"] in (
-        "queued",
-        "running",
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.3)
+
+    def finished() -> dict[str, Any] | None:
+        run = requests.get(url, headers=alice.headers, timeout=30).json()
+        return None if run["status"] in ("queued", "running") else run
+
+    run = wait_until(finished, 90, 0.3)
     assert run["status"] == "succeeded"
     assert (workspace / "done.txt").exists()

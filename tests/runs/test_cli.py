@@ -73,3 +73,16 @@ def test_bad_input_exits_2_with_one_line_and_runs_nothing(tmp_path: Path) -> Non
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and fragment in lines[0], (args, r.stderr)
     assert not (tmp_path / ".scalelab-runs").exists()
+
+
+def test_executors_are_chosen_by_their_registered_names(tmp_path: Path) -> None:
+    usage = subprocess.run(
+        [*SCALELAB, "run", "--help"], capture_output=True, text=True, timeout=60
+    ).stdout
+    assert "dask, local" in " ".join(usage.split())
+    write_notebook(tmp_path / "nb.ipynb", "n = 1", "print(n)")
+    r = scalelab_run(tmp_path, "nb.ipynb", "--executor", "nope")
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown executor 'nope'" in lines[0] and "dask, local" in lines[0]
+    assert not (tmp_path / ".scalelab-runs").exists()

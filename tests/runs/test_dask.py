@@ -17,6 +17,7 @@ from scalelab.runs.plan import make_plan
 from scalelab.runs.records import RunFolder, RunRecord
 from tests.runs.conftest import outputs_text, write_notebook
 from tests.runs.test_engine import make_pipeline, output_of
+from tests.waiting import wait_until
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +72,9 @@ def test_a_dask_step_timeout_kills_its_kernel(tmp_path: Path, scheduler: str) ->
     record = run(tmp_path, "nb.ipynb", scheduler, step_timeout=5)
     assert record.steps[0].status == "failed" and "longer than 5s" in record.steps[0].error
     pid = int((tmp_path / "pid").read_text())
-    for _ in range(100):
-        if not Path(f"/proc/{pid}").exists():
-            break
-        asyncio.run(asyncio.sleep(0.1))
-    assert not Path(f"/proc/{pid}").exists()
+    wait_until(
+        lambda: not Path(f"/proc/{pid}").exists(), 10, 0.1, f"kernel {pid} outlived its step"
+    )
 
 
 def test_scalelab_run_with_the_dask_executor(tmp_path: Path, scheduler: str) -> None:
@@ -103,3 +102,58 @@ def test_scalelab_run_with_the_dask_executor(tmp_path: Path, scheduler: str) -> 
     assert r.returncode == 0, r.stderr
     out = next((tmp_path / ".scalelab-runs").glob("*/nb.ipynb")).read_text()
     assert "15" in out
+
+
+def test_the_service_config_chooses_dask_by_name(tmp_path: Path, scheduler: str) -> None:
+    from scalelab.service.app import ScaleLab
+
+    config = tmp_path / "scalelab_config.py"
+    config.write_text(
+        f'c.ScaleLab.executor_class = "dask"\nc.DaskExecutor.scheduler_address = "{scheduler}"\n'
+    )
+    ScaleLab.clear_instance()
+    app = ScaleLab()
+    app.initialize([f"--config={config}", f"--data-root={tmp_path / 'data'}"])
+    try:
+        assert isinstance(app.runs.executor, DaskExecutor)
+        write_notebook(tmp_path / "nb.ipynb", "n = 1", "print(n * 7)")
+        plan = make_plan(tmp_path, "nb.ipynb", {"n": 6})
+
+        async def go() -> RunRecord:
+            try:
+                store = RunFolder(tmp_path / "runs")
+                return await app.runs.executor.process(new_record(plan), plan, store)
+            finally:
+                await app.runs.executor.close()
+
+        record = asyncio.run(go())
+        assert record.status == "succeeded", record.error
+        assert record.executor == "dask"
+        assert "42" in outputs_text(output_of(tmp_path, record))
+    finally:
+        app.store.dispose()
+        ScaleLab.clear_instance()
+
+
+def test_the_dask_executor_starts_no_local_kernel(
+    tmp_path: Path, scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Steps start their kernels on the workers (other processes): none may start here.
+    from scalelab.runs import kernels
+
+    started: list[str] = []
+
+    def refuse(what: str):  # type: ignore[no-untyped-def]
+        def called(*args: object, **kwargs: object) -> None:
+            started.append(what)
+            raise RuntimeError(f"a {what} was started in the executor's process")
+
+        return called
+
+    monkeypatch.setattr(kernels, "start_kernel", refuse("kernel"))
+    monkeypatch.setattr(kernels, "ForkServer", refuse("fork server"))
+    monkeypatch.setattr(kernels.KernelPool, "__init__", refuse("kernel pool"))
+    make_pipeline(tmp_path)
+    record = run(tmp_path, "pipeline.yaml", scheduler, max_parallel=2)
+    assert record.status == "succeeded", record.error
+    assert started == []

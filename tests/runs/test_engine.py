@@ -14,6 +14,7 @@ from scalelab.runs.executor import LocalExecutor, new_record
 from scalelab.runs.plan import make_plan
 from scalelab.runs.records import RunFolder, RunRecord
 from tests.runs.conftest import outputs_text, write_notebook
+from tests.waiting import wait_until
 
 
 def run(workdir: Path, target: str, params: dict | None = None, **options) -> RunRecord:
@@ -103,11 +104,7 @@ def test_a_step_timeout_kills_the_kernel(tmp_path: Path) -> None:
     assert record.steps[0].status == "failed"
     assert "longer than 3s" in record.steps[0].error
     pid = int((tmp_path / "pid").read_text())
-    for _ in range(100):
-        if not pid_alive(pid):
-            break
-        asyncio.run(asyncio.sleep(0.05))
-    assert not pid_alive(pid)
+    wait_until(lambda: not pid_alive(pid), 5, 0.05, f"kernel {pid} outlived its step")
 
 
 def test_cancelling_a_run_kills_its_kernel_and_says_cancelled(tmp_path: Path) -> None:

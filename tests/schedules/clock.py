@@ -1,6 +1,6 @@
 """A clock the tests move: real time plus an offset read from a file at every call.
 
-Service processes started by the tests use it (`c.ScaleLab.clock_class`), so a test can jump
+Service processes started by the tests use it (`c.Scheduler.clock_class`), so a test can jump
 them across fire times, days or daylight-saving changes while time still flows.
 """
 

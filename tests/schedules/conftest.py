@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from scalelab.store.models import RunRow, ScheduleEventRow, ScheduleRow
 from scalelab.workspaces import Workspaces
 from tests.hubctl import REPO, VENV_BIN, free_port
 from tests.runs.conftest import write_notebook
+from tests.waiting import wait_until
 
 from .clock import CLOCK_FILE_ENV, set_clock
 
@@ -71,8 +71,8 @@ class ServiceProcess:
             f"--db-url={self.db_url}",
             f"--port={self.port}",
             f"--ScaleLab.instance_name={self.name}",
-            "--ScaleLab.clock_class=tests.schedules.clock.OffsetClock",
-            "--ScaleLab.scheduler_poll_interval=0.2",
+            "--Scheduler.clock_class=tests.schedules.clock.OffsetClock",
+            "--Scheduler.poll_interval=0.2",
             "--log-level=INFO",
             *self.options,
         ]
@@ -81,11 +81,16 @@ class ServiceProcess:
         self.process = subprocess.Popen(
             argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-        deadline = time.monotonic() + timeout
-        while READY not in self.log()[offset:]:
-            if self.process.poll() is not None or time.monotonic() > deadline:
+        process = self.process
+
+        def ready() -> bool:
+            if READY in self.log()[offset:]:
+                return True
+            if process.poll() is not None:
                 raise RuntimeError(f"service {self.name} did not start:\n{self.log()}")
-            time.sleep(0.1)
+            return False
+
+        wait_until(ready, timeout, 0.1, lambda: f"service {self.name} did not start:\n{self.log()}")
 
     def kill(self) -> None:
         """SIGKILL the service and everything it started (fork server, kernels): a crash."""
@@ -196,11 +201,4 @@ def runs(store: Store, schedule_id: int) -> list[RunRow]:
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 60, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout}s for {what or check}")
-        time.sleep(0.2)
+    return wait_until(check, timeout, 0.2, what or repr(check))

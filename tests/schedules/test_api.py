@@ -20,6 +20,7 @@ import requests
 
 from tests.hubctl import VENV_BIN, Hub, running_hub
 from tests.runs.conftest import write_notebook
+from tests.waiting import wait_until
 
 from .clock import DATA_ROOT_CLOCK, set_clock
 
@@ -61,12 +62,12 @@ def scheduling_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[H
     clock = root / DATA_ROOT_CLOCK
     set_clock(clock, T0)
     extra = """
-c.ScaleLab.clock_class = "tests.schedules.clock.OffsetClock"
-c.ScaleLab.min_schedule_interval = 120
-c.ScaleLab.scheduler_poll_interval = 0.2
-c.ScaleLab.webhook_backoff = 0.2
-c.ScaleLab.webhook_hosts = ["127.0.0.1", "hooks.example.com"]
-c.ScaleLab.webhook_allowed_networks = ["127.0.0.1/32"]  # the test receiver is on loopback
+c.Scheduler.clock_class = "tests.schedules.clock.OffsetClock"
+c.Scheduler.min_interval = 120
+c.Scheduler.poll_interval = 0.2
+c.Notifier.webhook_backoff = 0.2
+c.Notifier.webhook_hosts = ["127.0.0.1", "hooks.example.com"]
+c.Notifier.webhook_allowed_networks = ["127.0.0.1/32"]  # the test receiver is on loopback
 """
     from tests.hubctl import REPO
 
@@ -288,15 +289,7 @@ def test_the_schedule_command(scheduling_hub: tuple[Hub, Path], tmp_path: Path) 
 
 
 def wait(check: Any, what: str, timeout: float = 60) -> Any:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"waited {timeout}s for {what}"
-        time.sleep(0.2)
+    return wait_until(check, timeout, 0.2, what)
 
 
 def wait_for_run(hub: Hub, token: str, schedule_id: int, count: int) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from scalelab.service import scheduler
+from scalelab.service import runs as service_runs
 from scalelab.service.app import ScaleLab
 from scalelab.store.models import NotificationRow
 
@@ -103,14 +103,14 @@ def test_an_unexpected_error_fails_its_fire_time_alone(
         for p in (first, other)
     ]
     bad = other.schedule("bad", other.notebook("boom.ipynb", "n = 1"), "* * * * *", T0)
-    real_make_plan = scheduler.make_plan
+    real_plan_job = service_runs.plan_job
 
-    def make_plan(workdir: Path, target: str, given: dict[str, Any], **kw: Any) -> Any:
-        if target == "boom.ipynb":
+    def plan_job(job: Any, workdir: Path, **kw: Any) -> Any:
+        if job.target == "boom.ipynb":
             raise RuntimeError("boom")
-        return real_make_plan(workdir, target, given, **kw)
+        return real_plan_job(job, workdir, **kw)
 
-    monkeypatch.setattr(scheduler, "make_plan", make_plan)
+    monkeypatch.setattr(service_runs, "plan_job", plan_job)
     monkeypatch.setenv(CLOCK_FILE_ENV, str(clock))
     ScaleLab.clear_instance()
     app = ScaleLab()
@@ -118,7 +118,7 @@ def test_an_unexpected_error_fails_its_fire_time_alone(
         [
             f"--data-root={tmp_path / 'data'}",
             f"--db-url={db_url}",
-            "--ScaleLab.clock_class=tests.schedules.clock.OffsetClock",
+            "--Scheduler.clock_class=tests.schedules.clock.OffsetClock",
         ]
     )
 

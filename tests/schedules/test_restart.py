@@ -28,7 +28,7 @@ def test_misfire_policies_after_the_service_was_down(
     hourly_late = project.schedule("hourly-late", nb, "3 * * * *", T0, deadline=60)
     hourly = project.schedule("hourly", nb, "3 * * * *", T0, deadline=3600)
 
-    service = services(db_url, options=["--ScaleLab.misfire_tolerance=5"])
+    service = services(db_url, options=["--Scheduler.misfire_tolerance=5"])
     service.start()
     # 11:00 fires on time for the every-minute schedules.
     for schedule in (skip, once):

@@ -64,9 +64,9 @@ def test_a_webhook_pending_at_a_stop_is_sent_once_after_the_next_start(
         options=[
             # The receiver is on this machine: opted in, since webhooks go to public
             # addresses only by default.
-            "--ScaleLab.webhook_allowed_networks=127.0.0.1/32",
-            "--ScaleLab.webhook_backoff=2",
-            "--ScaleLab.webhook_attempts=10",
+            "--Notifier.webhook_allowed_networks=127.0.0.1/32",
+            "--Notifier.webhook_backoff=2",
+            "--Notifier.webhook_attempts=10",
         ],
     )
     service.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from scalelab import __version__
 from scalelab.service.models import ErrorModel, HealthModel, PreferencesModel, UserModel
 from tests.hubctl import Hub
 from tests.runs.conftest import write_notebook
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 
@@ -104,10 +104,7 @@ def test_request_id_is_echoed_and_logged(hub: Hub, alice: dict[str, str]) -> Non
     r = call(hub, "GET", "api/me", {**alice, "X-Request-Id": "trace-42"})
     assert r.headers["X-Request-Id"] == "trace-42"
     # The access line is written once the response is out, and reaches the hub's log after it.
-    deadline = time.monotonic() + 10
-    while "[trace-42]" not in hub.log():
-        assert time.monotonic() < deadline, "request id not in the service log"
-        time.sleep(0.1)
+    wait_until(lambda: "[trace-42]" in hub.log(), 10, 0.1, "request id not in the service log")
     generated = call(hub, "GET", "api/me", {**alice, "X-Request-Id": "bad id!"})
     assert len(generated.headers["X-Request-Id"]) == 32
 

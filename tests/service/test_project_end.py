@@ -11,6 +11,7 @@ from tests.hubctl import Hub
 from tests.runs.conftest import write_notebook
 from tests.service.conftest import OUTSIDER, ROLE_USERS, Caller, new_slug
 from tests.service.test_runs import wait_for
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 OWNER = ROLE_USERS["owner"]
@@ -27,13 +28,13 @@ def _start_slow_run(hub: Hub, owner: Caller, slug: str) -> RunModel:
     )
     r = owner("POST", f"api/projects/{slug}/runs", json={"target": "slow.ipynb"})
     assert r.status_code == 201, r.text
-    run = RunModel.model_validate(r.json())
-    deadline = time.monotonic() + 60
-    while run.steps[0].status != "running":
-        assert time.monotonic() < deadline, "the run never started"
-        time.sleep(0.2)
-        run = RunModel.model_validate(owner("GET", f"api/projects/{slug}/runs/{run.id}").json())
-    return run
+    run_id = RunModel.model_validate(r.json()).id
+
+    def running() -> RunModel | None:
+        run = RunModel.model_validate(owner("GET", f"api/projects/{slug}/runs/{run_id}").json())
+        return run if run.steps[0].status == "running" else None
+
+    return wait_until(running, 60, 0.2, "the run never started")
 
 
 def test_a_deleted_projects_run_never_lands_in_the_next_project(

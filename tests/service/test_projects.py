@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tarfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import pytest
 from scalelab.service.models import AuditList, MemberList, ProjectList, ProjectModel
 from tests.hubctl import Hub
 from tests.service.conftest import EXTRA, OUTSIDER, ROLE_USERS, Caller, new_slug
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 OWNER = ROLE_USERS["owner"]
@@ -99,10 +99,12 @@ def test_group_members_get_the_group_role(hub: Hub, callers: dict[str, Caller]) 
     r = owner("PUT", f"api/projects/{slug}/members/group/{group}", json={"role": "editor"})
     assert r.status_code == 200, r.text
     # Group memberships come from the hub, cached by the service for a few seconds.
-    deadline = time.monotonic() + 10
-    while outsider("GET", f"api/projects/{slug}").status_code == 404:
-        assert time.monotonic() < deadline, "group membership not seen within 10 s"
-        time.sleep(0.5)
+    wait_until(
+        lambda: outsider("GET", f"api/projects/{slug}").status_code != 404,
+        10,
+        0.5,
+        "group membership not seen within 10 s",
+    )
     assert outsider("GET", f"api/projects/{slug}").json()["my_role"] == "editor"
     assert outsider("PATCH", f"api/projects/{slug}", json={"title": "by group"}).status_code == 200
     members = MemberList.model_validate(owner("GET", f"api/projects/{slug}/members").json())

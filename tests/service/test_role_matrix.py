@@ -5,7 +5,6 @@ A new endpoint fails `test_the_table_covers_every_endpoint` until it is added he
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from scalelab.service.routes import API_ROUTES
 from tests.hubctl import Hub
 from tests.runs.conftest import write_notebook
 from tests.service.conftest import EXTRA, OUTSIDER, ROLE_USERS, Caller, new_slug
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 
@@ -69,13 +69,14 @@ def finished_run(callers: dict[str, Caller], hub: Hub, slug: str) -> str:
     write_notebook(hub.data_root / "workspaces" / slug / "nb.ipynb", "n = 1", "print(n)")
     owner = callers[ROLE_USERS["owner"]]
     run_id = owner("POST", f"api/projects/{slug}/runs", json={"target": "nb.ipynb"}).json()["id"]
-    deadline = time.monotonic() + 60
-    while owner("GET", f"api/projects/{slug}/runs/{run_id}").json()["status"] in (
-        "queued",
-        "running",
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until(
+        lambda: (
+            owner("GET", f"api/projects/{slug}/runs/{run_id}").json()["status"]
+            not in ("queued", "running")
+        ),
+        60,
+        0.1,
+    )
     return str(run_id)
 
 

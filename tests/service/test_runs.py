@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat
@@ -15,19 +14,21 @@ from scalelab.service.models import NotebookDiff, ParametersModel, RunList, RunM
 from tests.hubctl import Hub
 from tests.runs.conftest import write_notebook
 from tests.service.conftest import ROLE_USERS, Caller, new_slug
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 RUNNER, VIEWER = ROLE_USERS["runner"], ROLE_USERS["viewer"]
 
 
 def wait_for(caller: Caller, slug: str, run_id: str, timeout: float = 120) -> RunModel:
-    deadline = time.monotonic() + timeout
-    while True:
+    seen: list[RunModel] = []
+
+    def finished() -> RunModel | None:
         run = RunModel.model_validate(caller("GET", f"api/projects/{slug}/runs/{run_id}").json())
-        if run.status not in ("queued", "running"):
-            return run
-        assert time.monotonic() < deadline, f"run {run_id} still {run.status}"
-        time.sleep(0.2)
+        seen[:] = [run]
+        return None if run.status in ("queued", "running") else run
+
+    return wait_until(finished, timeout, 0.2, lambda: f"run {run_id} still {seen[0].status}")
 
 
 @pytest.fixture
@@ -102,20 +103,19 @@ def test_cancel_kills_the_kernel_and_the_record_says_cancelled(
     slug, folder = workspace
     r = callers[RUNNER]("POST", f"api/projects/{slug}/runs", json={"target": "slow.ipynb"})
     run_id = r.json()["id"]
-    deadline = time.monotonic() + 60
-    while not (folder / "slow.pid").exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_until((folder / "slow.pid").exists, 60, 0.1)
     pid = int((folder / "slow.pid").read_text())
     cancelled = callers[RUNNER]("POST", f"api/projects/{slug}/runs/{run_id}/cancel", json={})
     assert cancelled.status_code == 200, cancelled.text
     run = wait_for(callers[RUNNER], slug, run_id)
     assert run.status == "cancelled" and run.steps[0].status == "cancelled"
     # The record is written first; the kernel is shut down in the background (KernelPool).
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists():
-        assert time.monotonic() < deadline, f"kernel {pid} still alive 10 s after the cancel"
-        time.sleep(0.1)
+    wait_until(
+        lambda: not Path(f"/proc/{pid}").exists(),
+        10,
+        0.1,
+        f"kernel {pid} still alive 10 s after the cancel",
+    )
     again = callers[RUNNER]("POST", f"api/projects/{slug}/runs/{run_id}/cancel", json={})
     assert again.status_code == 409
 

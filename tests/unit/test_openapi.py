@@ -54,3 +54,11 @@ def test_operations_taking_a_body_or_query_parameters_list_400() -> None:
             takes_query = any(p["in"] == "query" for p in op.get("parameters", []))
             if takes_query or "requestBody" in op:
                 assert "400" in op["responses"], (method, path)
+
+
+def test_response_fields_with_defaults_are_required_and_body_fields_are_not() -> None:
+    # A response is a whole model_dump_json(); a request body may leave defaulted fields out.
+    schemas = build_openapi(API_ROUTES, "/services/scalelab/")["components"]["schemas"]
+    assert "queue_position" in schemas["RunModel"]["required"]
+    assert "request_id" in schemas["ErrorModel"]["required"]
+    assert schemas["ProjectCreate"]["required"] == ["slug"]

@@ -67,3 +67,54 @@ def test_the_executor_is_chosen_by_configuration(tmp_path: Path) -> None:
     assert isinstance(app.runs.executor, DaskExecutor)
     assert app.runs.executor.scheduler_address == "tcp://127.0.0.1:8786"
     app.store.dispose()
+
+
+def test_the_hub_forwards_executor_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scalelab.service.app import SECTIONS_ENV
+
+    monkeypatch.setenv(SECTIONS_ENV, json.dumps({"LocalExecutor": {"retries": 2}}))
+    app = make_app([f"--data-root={tmp_path}"])
+    assert app.runs.executor.retries == 2
+    app.store.dispose()
+
+
+def test_scheduler_and_notifier_are_configured_as_their_own_sections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scalelab.service.app import SECTIONS_ENV
+
+    monkeypatch.setenv(SECTIONS_ENV, json.dumps({"Notifier": {"webhook_attempts": 7}}))
+    app = make_app(
+        [
+            f"--data-root={tmp_path}",
+            "--Scheduler.poll_interval=0.5",
+            "--Scheduler.min_interval=300",
+            "--Notifier.webhook_hosts=['hooks.example.com']",
+        ]
+    )
+    assert (app.scheduler.poll_interval, app.scheduler.min_interval) == (0.5, 300)
+    assert app.notifier.webhook_hosts == ["hooks.example.com"]
+    assert app.notifier.webhook_attempts == 7
+    app.store.dispose()
+
+
+def test_old_option_names_still_work_and_say_what_to_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = make_app(
+        [
+            f"--data-root={tmp_path}",
+            "--ScaleLab.misfire_tolerance=5",
+            "--ScaleLab.webhook_backoff=0.5",
+            "--ScaleLab.clock_class=tests.schedules.clock.OffsetClock",
+        ]
+    )
+    assert app.scheduler.misfire_tolerance == 5
+    assert app.notifier.webhook_backoff == 0.5
+    assert type(app.clock).__name__ == "OffsetClock"
+    log = capsys.readouterr().err
+    assert "c.ScaleLab.misfire_tolerance is deprecated: use c.Scheduler.misfire_tolerance" in log
+    assert "c.ScaleLab.webhook_backoff is deprecated: use c.Notifier.webhook_backoff" in log
+    app.store.dispose()

@@ -24,6 +24,7 @@ from tornado.netutil import bind_sockets
 from scalelab.service.app import ScaleLab
 from scalelab.service.lifeline import bind_waiting
 from tests.hubctl import free_port
+from tests.waiting import wait_until
 
 
 def held_port() -> tuple[socket.socket, int]:
@@ -133,19 +134,18 @@ def test_stops_when_the_process_that_started_it_is_killed(tmp_path: Path, no_hub
     service = int(starter.stdout.readline())
     try:
         health = f"http://127.0.0.1:{port}/services/scalelab/api/health"
-        deadline = time.monotonic() + 60
-        while True:
+
+        def answers() -> bool:
             with suppress(requests.ConnectionError):
-                if requests.get(health, timeout=5).status_code == 401:
-                    break
-            assert time.monotonic() < deadline, "service did not start"
-            time.sleep(0.2)
+                return requests.get(health, timeout=5).status_code == 401
+            return False
+
+        wait_until(answers, 60, 0.2, "service did not start")
         starter.kill()
         starter.wait(10)
-        deadline = time.monotonic() + 10
-        while _alive(service):
-            assert time.monotonic() < deadline, "service outlived the process that started it"
-            time.sleep(0.2)
+        wait_until(
+            lambda: not _alive(service), 10, 0.2, "service outlived the process that started it"
+        )
     finally:
         starter.kill()
         starter.wait(10)

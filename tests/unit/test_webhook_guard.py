@@ -238,7 +238,7 @@ def test_a_refused_delivery_fails_at_once_without_retries(
         session.add(note)
         session.flush()
         note_id = note.id
-    app = SimpleNamespace(
+    settings = SimpleNamespace(  # what a Notifier holds
         store=store,
         log=logging.getLogger("test"),
         webhook_hosts=[],
@@ -246,12 +246,12 @@ def test_a_refused_delivery_fails_at_once_without_retries(
         webhook_attempts=4,
         webhook_backoff=0.01,
         webhook_timeout=5.0,
-        scheduler_poll_interval=0.05,
+        poll_interval=0.05,
     )
     stub = StubResolver(names=NAMES)
 
     async def deliver() -> None:
-        sender = WebhookSender(app)  # type: ignore[arg-type]
+        sender = WebhookSender(settings)  # type: ignore[arg-type]
         sender.client = client_for(stub)
         sender.start()
         await asyncio.sleep(0.5)  # time for several retries, were there any

@@ -9,6 +9,8 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from ..dataroot import DataRoot
+
 PREFIX = "SCALELAB_"
 
 
@@ -38,25 +40,8 @@ class HubSettings:
         return {PREFIX + k.upper(): str(v) for k, v in asdict(self).items()}
 
     @property
-    def hub_dir(self) -> Path:
-        """JupyterHub's own database, cookie secret and pid files."""
-        return Path(self.data_root) / "hub"
-
-    @property
-    def workspaces_dir(self) -> Path:
-        return Path(self.data_root) / "workspaces"
-
-    @property
-    def runs_dir(self) -> Path:
-        return Path(self.data_root) / "runs"
-
-    @property
-    def users_dir(self) -> Path:
-        return Path(self.data_root) / "users"
-
-    @property
-    def credentials_file(self) -> Path:
-        return Path(self.data_root) / "demo-credentials.txt"
+    def data(self) -> DataRoot:
+        return DataRoot(Path(self.data_root))
 
     @property
     def public_url(self) -> str:

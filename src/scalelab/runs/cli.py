@@ -11,11 +11,42 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from pydantic import ValidationError
+
 from ..errors import InvalidInput
-from .executor import LocalExecutor, new_record
+from .executor import new_record
+from .executors import find_executor
+from .job import MAX_RETRIES, ExecutionOptions, Job, plan_job
 from .parameters import parse_assignments
-from .plan import make_plan
 from .records import RunFolder, RunRecord, StepRecord
+
+
+def add_option_arguments(
+    parser: argparse.ArgumentParser, fresh_default: str = "the executor's setting"
+) -> None:
+    """A job's options as flags; one left out is the executor's (or the service's) to set."""
+    parser.add_argument(
+        "--fresh",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run every step, even ones an identical earlier run can supply (--no-fresh: "
+        f"reuse them; default: {fresh_default})",
+    )
+    parser.add_argument("--timeout", type=float, help="seconds per step (0: none)")
+    parser.add_argument(
+        "--retries", type=int, help=f"extra attempts for a failed step (0-{MAX_RETRIES})"
+    )
+
+
+def job_options(args: argparse.Namespace) -> ExecutionOptions:
+    """The options given on the command line, checked as the API checks them."""
+    try:
+        return ExecutionOptions(
+            fresh=args.fresh, retries=args.retries, timeout=args.timeout or None
+        )
+    except ValidationError as exc:
+        problems = (f"--{e['loc'][0]}: {e['msg'].lower()}" for e in exc.errors())
+        raise InvalidInput("; ".join(problems)) from None
 
 
 def _progress(quiet: bool):  # type: ignore[no-untyped-def]
@@ -61,6 +92,7 @@ def write_junit(run: RunRecord, path: Path) -> None:
 
 
 async def _execute(args: argparse.Namespace, store: RunFolder) -> RunRecord:
+    executor_class = find_executor(args.executor)
     workdir = Path.cwd()
     target = Path(args.path)
     if target.is_absolute():
@@ -71,24 +103,16 @@ async def _execute(args: argparse.Namespace, store: RunFolder) -> RunRecord:
             workdir = target.parent
             target = Path(target.name)
     given = parse_assignments(args.parameter)
-    plan = make_plan(workdir, str(target), given, from_text=True, kernel=args.kernel)
+    job = Job(target=str(target), parameters=given, options=job_options(args))
+    # Values typed as text are read as the notebook declares them.
+    plan = plan_job(job, workdir, from_text=True, kernel=args.kernel)
     trigger = "ci" if os.environ.get("CI") else "user"
     record = new_record(plan, trigger=trigger, triggered_by=os.environ.get("USER", ""))
-    options: dict[str, Any] = {
-        "max_parallel": args.parallel,
-        "retries": args.retries,
-        "step_timeout": args.timeout,
-        "fresh": args.fresh,
-    }
-    executor: LocalExecutor
-    if args.executor == "dask":
-        from .dask import DaskExecutor
-
-        executor = DaskExecutor(
-            store, _progress(args.quiet), scheduler_address=args.dask_scheduler or "", **options
-        )
-    else:
-        executor = LocalExecutor(store, _progress(args.quiet), **options)
+    # The job's unset options are the executor's: its own defaults, as nothing configures it.
+    options: dict[str, Any] = {"max_parallel": args.parallel}
+    if args.dask_scheduler and "scheduler_address" in executor_class.class_trait_names():
+        options["scheduler_address"] = args.dask_scheduler
+    executor = executor_class(store, _progress(args.quiet), **options)
     try:
         return await executor.process(record, plan)
     finally:

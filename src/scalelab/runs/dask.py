@@ -22,7 +22,7 @@ from typing import Any
 from traitlets import Integer, Unicode
 
 from .engine import StepOutcome, execute_notebook, prepare_notebook
-from .executor import LocalExecutor
+from .executor import StepExecutor
 from .kernels import start_kernel
 from .plan import Plan, PlannedStep
 from .records import RunRecord
@@ -67,8 +67,11 @@ def kill_job(key: str) -> bool:
     return True
 
 
-class DaskExecutor(LocalExecutor):
-    """Steps as Dask tasks; the rest (waves, retries, reuse, records) as the local executor."""
+class DaskExecutor(StepExecutor):
+    """Steps as Dask tasks; the rest (waves, retries, reuse, records) as the local executor.
+
+    No kernel starts in this process: each task starts its own on the worker that runs it.
+    """
 
     name = "dask"
 
@@ -141,4 +144,3 @@ class DaskExecutor(LocalExecutor):
         if self._cluster is not None:
             await self._cluster.close()
             shutil.rmtree(self._scratch, ignore_errors=True)
-        await super().close()

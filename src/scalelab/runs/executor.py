@@ -1,9 +1,11 @@
 """Executors run a plan and keep its record. `process()` wraps `execute()` with hooks.
 
-`LocalExecutor` drives kernels from a pool, a bounded number at a time, in this process's event
-loop; each kernel is its own process, killed on timeout or cancellation. A run waiting for its
-first slot stays `queued`, its place in the queue kept in its record. Other executors (Dask)
-implement `execute()` and reuse the rest.
+`StepExecutor` runs the steps wave by wave, a bounded number at a time, with retries and reuse
+of earlier identical steps; a run waiting for its first slot stays `queued`, its place in the
+queue kept in its record. Where one attempt of a step runs is its subclasses' part:
+`LocalExecutor` takes a kernel from a pool of kernels started ahead on this machine (each its own
+process, killed on timeout or cancellation), `DaskExecutor` a task on a Dask cluster. Executors
+are registered by short name under the `scalelab.executors` entry-point group (`executors.py`).
 """
 
 from __future__ import annotations
@@ -144,19 +146,14 @@ class Executor(LoggingConfigurable):
     async def execute(self, run: RunRecord, plan: Plan) -> None:
         raise NotImplementedError
 
+    async def close(self) -> None:
+        """Release what the executor started (kernels, clusters); it runs nothing after."""
 
-class LocalExecutor(Executor):
-    """Steps run in kernels on this machine, `max_parallel` at a time."""
 
-    name = "local"
+class StepExecutor(Executor):
+    """Steps wave by wave, `max_parallel` at a time; subclasses run one attempt of a step."""
 
     max_parallel = Integer(2, help="Steps that may run at the same time.").tag(config=True)
-    pool_size = Integer(
-        2, help="Kernels kept started ahead of use, per kernel name (0: start on demand)."
-    ).tag(config=True)
-    fork = Bool(
-        True, help="Start Python kernels by forking a preloaded process (much faster)."
-    ).tag(config=True)
     retries = Integer(0, help="Extra attempts for a failed step.").tag(config=True)
     retry_backoff = Float(1.0, help="Seconds before the first retry; doubles each time.").tag(
         config=True
@@ -171,7 +168,6 @@ class LocalExecutor(Executor):
         self, store: RunStore | None = None, listener: Listener | None = None, **kwargs: Any
     ) -> None:
         super().__init__(store, listener, **kwargs)
-        self.pool = KernelPool(size=max(1, self.pool_size), fork=self.fork)
         self._slots = Slots(self.max_parallel, on_change=self._queue_moved)
         self._queued: dict[str, RunRecord] = {}  # runs waiting for their first slot
 
@@ -179,13 +175,11 @@ class LocalExecutor(Executor):
         # Not running yet: a run starts when its first step gets a slot (or is reused).
         run.executor = self.name
 
-    async def close(self) -> None:
-        await self.pool.close()
+    def warm(self, plan: Plan) -> None:
+        """Get ready for the steps of `plan` before the first one asks (here: nothing)."""
 
     async def execute(self, run: RunRecord, plan: Plan) -> None:
-        for kernel in {s.kernel for s in plan.steps}:
-            if self.pool_size:
-                self.pool.warm(kernel, plan.run_as)
+        self.warm(plan)
         broken: set[str] = set()
         for wave in plan.waves:
             steps = [s for s in plan.steps if s.name in wave]
@@ -275,25 +269,8 @@ class LocalExecutor(Executor):
     async def _attempt(
         self, step: PlannedStep, plan: Plan, output: Path, run: RunRecord
     ) -> StepOutcome:
-        workdir = plan.workdir
-        nb = await asyncio.get_running_loop().run_in_executor(
-            None, prepare_notebook, workdir / step.notebook, step.parameters
-        )
-        kernel = await self.pool.take(step.kernel, plan.run_as)
-        timeout = self.step_timeout if plan.step_timeout is None else plan.step_timeout
-        try:
-            await kernel.prepare(
-                str(workdir), {"SCALELAB_RUN_ID": run.id, "SCALELAB_STEP": step.name}
-            )
-            execution = execute_notebook(nb, output, kernel, cell_timeout=step.cell_timeout)
-            if timeout:
-                try:
-                    return await asyncio.wait_for(execution, timeout)
-                except TimeoutError:
-                    return StepOutcome("failed", f"step ran longer than {timeout:g}s")
-            return await execution
-        finally:
-            kernel.discard()  # killed, whatever happened: one kernel, one run
+        """One attempt of `step`, its output notebook written to `output`."""
+        raise NotImplementedError
 
     def _reuse(self, run: RunRecord, record: StepRecord, workdir: Path, step: PlannedStep) -> bool:
         store = self.store_of(run)
@@ -318,3 +295,53 @@ class LocalExecutor(Executor):
             self.mark_started(run)  # no slot needed: it starts here
         self.emit(run, record, f"reused from run {earlier_run.id}")
         return True
+
+
+class LocalExecutor(StepExecutor):
+    """Steps run in kernels on this machine, started ahead of use by a pool."""
+
+    name = "local"
+
+    pool_size = Integer(
+        2, help="Kernels kept started ahead of use, per kernel name (0: start on demand)."
+    ).tag(config=True)
+    fork = Bool(
+        True, help="Start Python kernels by forking a preloaded process (much faster)."
+    ).tag(config=True)
+
+    def __init__(
+        self, store: RunStore | None = None, listener: Listener | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(store, listener, **kwargs)
+        self.pool = KernelPool(size=max(1, self.pool_size), fork=self.fork)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    def warm(self, plan: Plan) -> None:
+        if self.pool_size:
+            for kernel in {s.kernel for s in plan.steps}:
+                self.pool.warm(kernel, plan.run_as)
+
+    async def _attempt(
+        self, step: PlannedStep, plan: Plan, output: Path, run: RunRecord
+    ) -> StepOutcome:
+        workdir = plan.workdir
+        nb = await asyncio.get_running_loop().run_in_executor(
+            None, prepare_notebook, workdir / step.notebook, step.parameters
+        )
+        kernel = await self.pool.take(step.kernel, plan.run_as)
+        timeout = self.step_timeout if plan.step_timeout is None else plan.step_timeout
+        try:
+            await kernel.prepare(
+                str(workdir), {"SCALELAB_RUN_ID": run.id, "SCALELAB_STEP": step.name}
+            )
+            execution = execute_notebook(nb, output, kernel, cell_timeout=step.cell_timeout)
+            if timeout:
+                try:
+                    return await asyncio.wait_for(execution, timeout)
+                except TimeoutError:
+                    return StepOutcome("failed", f"step ran longer than {timeout:g}s")
+            return await execution
+        finally:
+            kernel.discard()  # killed, whatever happened: one kernel, one run

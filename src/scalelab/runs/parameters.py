@@ -91,6 +91,24 @@ def _type_of(annotated: str, default: str) -> str:
     return name if name in TYPES else "None"
 
 
+def json_default(source: str) -> tuple[Any, str | None]:
+    """A notebook's default as (its JSON value, None); (None, `source`) when it is no literal
+    JSON can hold (an expression, a tuple, a NaN): clients then show the source as written."""
+    try:
+        value = ast.literal_eval(source)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None, source
+    return (value, None) if is_json_data(value) else (None, source)
+
+
+def is_json_data(value: Any) -> bool:
+    """Whether JSON gives `value` back as it is (not a tuple as a list, nor 1: as "1":)."""
+    try:
+        return bool(json.loads(json.dumps(value, allow_nan=False)) == value)
+    except (TypeError, ValueError, RecursionError):
+        return False
+
+
 def _coerce_text(param: Parameter, text: str) -> Any:
     """A value typed on a command line (`-p name=value`), read as the declared type."""
     kind = param.type

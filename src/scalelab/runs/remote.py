@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..client import RemoteError, ServiceClient
+from ..errors import InvalidInput
+from .cli import job_options
 from .parameters import parse_assignments
 from .records import FINAL, RunRecord
 
@@ -24,12 +26,16 @@ def run_remotely(args: argparse.Namespace) -> int:
         return 2
     client = ServiceClient(args.remote, token)
     base = f"api/projects/{args.project}"
-    body = {
+    try:
+        # Options left out are the service's executor settings, as for a run from the lab.
+        options = job_options(args).given()
+    except InvalidInput as exc:
+        print(f"scalelab run: {exc.message}", file=sys.stderr)
+        return 2
+    body: dict[str, Any] = {
         "target": args.path,
         "parameters": parse_assignments(args.parameter),
-        "fresh": args.fresh,
-        "retries": args.retries,
-        "timeout": args.timeout or None,
+        **options,
     }
     try:
         # Values typed on the command line are read as the notebook declares them, remotely.
@@ -63,12 +69,13 @@ def typed_parameters(
     client: ServiceClient, project: str, path: str, given: dict[str, str]
 ) -> dict[str, Any]:
     """Values typed on the command line, read as the notebook or pipeline declares them."""
-    from ..errors import InvalidInput
     from .parameters import Parameter, check_values
 
     described = client.call("GET", f"api/projects/{project}/parameters", params={"path": path})
     declared = {
-        p["name"]: Parameter(p["name"], p["type"], p["default"], p["help"])
+        p["name"]: Parameter(
+            p["name"], p["type"], p.get("default_source") or repr(p["default"]), p["help"]
+        )
         for p in described["parameters"]
     }
     try:

@@ -10,8 +10,18 @@ import sys
 from typing import Any
 
 from ..client import RemoteError, ServiceClient
+from ..errors import InvalidInput
+from ..runs.cli import add_option_arguments, job_options
 from ..runs.parameters import parse_assignments
 from ..runs.remote import typed_parameters
+
+
+class _Reuse(argparse.Action):
+    """`--reuse`, from before `--no-fresh`: still understood, with a word to move on."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        print("scalelab schedule: --reuse is deprecated, use --no-fresh", file=sys.stderr)
+        namespace.fresh = False
 
 
 def add_parser(commands: Any) -> None:
@@ -35,9 +45,9 @@ def add_parser(commands: Any) -> None:
     create.add_argument("--cron", required=True, help='five fields, e.g. "0 6 * * 1-5"')
     create.add_argument("--timezone", default="UTC", help="IANA name (default: %(default)s)")
     create.add_argument("-p", "--parameter", action="append", default=[], metavar="NAME=VALUE")
-    create.add_argument("--timeout", type=float, help="seconds per step")
-    create.add_argument("--retries", type=int, default=0)
-    create.add_argument("--reuse", action="store_true", help="reuse unchanged steps' outputs")
+    # Left out: fresh runs, and the service's executor settings for retries and timeout.
+    add_option_arguments(create, fresh_default="fresh")
+    create.add_argument("--reuse", action=_Reuse, nargs=0, help="deprecated: --no-fresh")
     create.add_argument("--misfire", choices=["skip", "run_once"], default="run_once")
     create.add_argument(
         "--misfire-deadline", type=int, default=3600, help="seconds (default: %(default)s)"
@@ -74,6 +84,10 @@ def _base(args: argparse.Namespace) -> str:
 
 
 def create(client: ServiceClient, args: argparse.Namespace) -> int:
+    try:
+        options = job_options(args).given()
+    except InvalidInput as exc:
+        raise RemoteError(exc.message) from None
     target, parameters = args.target, parse_assignments(args.parameter)
     if args.from_run:
         run = client.call("GET", f"api/projects/{args.project}/runs/{args.from_run}")
@@ -92,9 +106,7 @@ def create(client: ServiceClient, args: argparse.Namespace) -> int:
         "parameters": parameters,
         "cron": args.cron,
         "timezone": args.timezone,
-        "timeout": args.timeout,
-        "retries": args.retries,
-        "fresh": not args.reuse,
+        **options,
         "misfire": args.misfire,
         "misfire_deadline": args.misfire_deadline,
         "concurrency": args.concurrency,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from traitlets.config import LoggingConfigurable
 
@@ -18,11 +18,25 @@ from ..roles import includes
 from ..store import projects as repo
 
 if TYPE_CHECKING:
-    from .app import ScaleLab
+    from ..dataroot import DataRoot
+    from ..store import Store
+    from .directory import HubDirectory
 
 
 class WorkspaceAccess(LoggingConfigurable):
-    """No OS-level access control (the `local` deployment mode)."""
+    """No OS-level access control (the `local` deployment mode).
+
+    Made by the service with what a plugin may need: the database (who is a member), the hub's
+    directory (who is in a group) and the data root's layout (where workspaces and homes are).
+    """
+
+    def __init__(
+        self, *, store: Store, directory: HubDirectory, data: DataRoot, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.directory = directory
+        self.data = data
 
     #: Whether the OS keeps users' kernels to their project roles (reported by api/health).
     holds_kernels_to_roles = False
@@ -31,7 +45,7 @@ class WorkspaceAccess(LoggingConfigurable):
         """Make the data root's private files (databases, secrets) unreadable to kernels."""
         return None
 
-    async def sync(self, slug: str, app: ScaleLab) -> None:
+    async def sync(self, slug: str) -> None:
         return None
 
     async def forget(self, slug: str) -> None:
@@ -56,8 +70,8 @@ class UnixGroupAccess(WorkspaceAccess):
         # Again here, not only at the hub's start: the service made its database just now.
         unix.seal_data_root(data_root)
 
-    async def sync(self, slug: str, app: ScaleLab) -> None:
-        with app.store.session() as session:
+    async def sync(self, slug: str) -> None:
+        with self.store.session() as session:
             project = repo.get_project(session, slug)
             if project is None:
                 return
@@ -69,14 +83,14 @@ class UnixGroupAccess(WorkspaceAccess):
             if kind == "user":
                 names = {name}
             else:
-                group = await app.directory.group(name)
+                group = await self.directory.group(name)
                 names = set(group.get("users", [])) if group else set()
             readers |= names
             if includes(role, "editor") and not archived:  # type: ignore[arg-type]
                 writers |= names
-        folder = app.workspaces.path(slug)
-        outputs = app.runs.outputs / slug
-        home_root = Path(app.data_root) / "users"
+        folder = self.data.workspaces / slug
+        outputs = self.data.runs / slug
+        home_root = self.data.users
         await asyncio.get_running_loop().run_in_executor(
             None, self._apply, slug, folder, outputs, home_root, readers, writers, archived
         )

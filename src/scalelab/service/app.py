@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import errno
 import json
 import logging
@@ -13,12 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from jupyterhub.services.auth import HubOAuth
+from jupyterhub.traitlets import EntryPointType
 from tornado import httpserver, ioloop, web
 from tornado.log import access_log
-from traitlets import Bool, Dict, Float, Integer, List, TraitError, Type, Unicode, default, validate
+from traitlets import Any as AnyTrait
+from traitlets import Bool, Dict, Float, Integer, List, Type, Unicode, default
 from traitlets.config import Application, Config
 
 from .._version import __version__
+from ..dataroot import DataRoot
+from ..projects import Projects
+from ..runs.executors import GROUP as EXECUTORS
 from ..store import Store
 from ..workspaces import Workspaces
 from .auth import ScaleLabHubAuth
@@ -27,12 +33,27 @@ from .directory import HubDirectory
 from .handlers import NotFoundHandler, OAuthCallbackHandler
 from .lifeline import bind_waiting, watch_parent
 from .members import MemberSweep
+from .notify import Notifier
 from .routes import API_ROUTES
 from .runs import RunManager
 from .scheduler import Scheduler
-from .webhook_guard import IPNetwork, parse_networks
 
 CONFIG_ENV = "SCALELAB_CONFIG_JSON"
+# The hub's configuration of the service's other configurables, by section name.
+SECTIONS_ENV = "SCALELAB_SECTIONS_JSON"
+SECTIONS = ("Scheduler", "Notifier", "HubDirectory")  # and every c.*Executor
+# Options that moved from c.ScaleLab to the configurable that uses them.
+MOVED_OPTIONS = {
+    "clock_class": ("Scheduler", "clock_class"),
+    "scheduler_poll_interval": ("Scheduler", "poll_interval"),
+    "misfire_tolerance": ("Scheduler", "misfire_tolerance"),
+    "min_schedule_interval": ("Scheduler", "min_interval"),
+    "webhook_attempts": ("Notifier", "webhook_attempts"),
+    "webhook_backoff": ("Notifier", "webhook_backoff"),
+    "webhook_hosts": ("Notifier", "webhook_hosts"),
+    "webhook_allowed_networks": ("Notifier", "webhook_allowed_networks"),
+    "webhook_timeout": ("Notifier", "webhook_timeout"),
+}
 
 
 def default_data_root() -> str:
@@ -49,6 +70,15 @@ class ScaleLab(Application):
     name = "scalelab-service"
     version = __version__
     description = __doc__ or ""
+
+    @property
+    def classes(self) -> list[type]:  # type: ignore[override]
+        """Configurables listed by --help-all: the app, the scheduler, the notifier, executors.
+
+        (The Dask executor is an optional install: `--help-all` shows it where it is there.)"""
+        from ..runs.executor import LocalExecutor
+
+        return [ScaleLab, Scheduler, Notifier, HubDirectory, LocalExecutor]
 
     aliases = {
         "config": "ScaleLab.config_file",
@@ -82,7 +112,11 @@ class ScaleLab(Application):
 
     @default("db_url")
     def _default_db_url(self) -> str:
-        return f"sqlite:///{Path(self.data_root) / 'scalelab.sqlite'}"
+        return f"sqlite:///{self.data.service_db}"
+
+    @property
+    def data(self) -> DataRoot:
+        return DataRoot(Path(self.data_root))
 
     ip = Unicode("127.0.0.1", help="Address the service listens on.").tag(config=True)
 
@@ -157,14 +191,16 @@ class ScaleLab(Application):
         Set by hub_config/<mode>.py.""",
     ).tag(config=True)
 
-    executor_class = Type(
+    executor_class = EntryPointType(
         "scalelab.runs.executor.LocalExecutor",
-        klass="scalelab.runs.executor.LocalExecutor",
-        help="""What runs notebooks and pipelines.
+        klass="scalelab.runs.executor.Executor",
+        entry_point_group=EXECUTORS,
+        help="""What runs notebooks and pipelines: a name from the `scalelab.executors`
+        entry points (as `scalelab run --executor` takes) or an import string.
 
-        `scalelab.runs.executor.LocalExecutor` (default): kernels on this machine, a bounded
-        number at a time (`c.LocalExecutor.max_parallel`). `scalelab.runs.dask.DaskExecutor`:
-        steps as tasks on a Dask cluster (`c.DaskExecutor.scheduler_address`).""",
+        `local` (default): kernels on this machine, a bounded number at a time
+        (`c.LocalExecutor.max_parallel`). `dask`: steps as tasks on a Dask cluster
+        (`c.DaskExecutor.scheduler_address`, `c.DaskExecutor.max_parallel`).""",
     ).tag(config=True)
 
     instance_name = Unicode(
@@ -190,74 +226,32 @@ class ScaleLab(Application):
     def _default_public_url(self) -> str:
         return os.environ.get("SCALELAB_PUBLIC_URL", "http://127.0.0.1:8000")
 
-    clock_class = Type(
-        "scalelab.schedules.clock.Clock",
-        klass="scalelab.schedules.clock.Clock",
-        help="The scheduler's clock (wall-clock time, UTC); tests swap in one they can move.",
+    # Options that moved to the scheduler and the notifier; still read, with a warning.
+    clock_class = AnyTrait(None, help="Deprecated: use c.Scheduler.clock_class.").tag(config=True)
+    scheduler_poll_interval = AnyTrait(None, help="Deprecated: use c.Scheduler.poll_interval.").tag(
+        config=True
+    )
+    misfire_tolerance = AnyTrait(None, help="Deprecated: use c.Scheduler.misfire_tolerance.").tag(
+        config=True
+    )
+    min_schedule_interval = AnyTrait(None, help="Deprecated: use c.Scheduler.min_interval.").tag(
+        config=True
+    )
+    webhook_attempts = AnyTrait(None, help="Deprecated: use c.Notifier.webhook_attempts.").tag(
+        config=True
+    )
+    webhook_backoff = AnyTrait(None, help="Deprecated: use c.Notifier.webhook_backoff.").tag(
+        config=True
+    )
+    webhook_hosts = AnyTrait(None, help="Deprecated: use c.Notifier.webhook_hosts.").tag(
+        config=True
+    )
+    webhook_allowed_networks = AnyTrait(
+        None, help="Deprecated: use c.Notifier.webhook_allowed_networks."
     ).tag(config=True)
-
-    scheduler_poll_interval = Float(
-        1.0,
-        help="""Longest sleep of the scheduler between ticks, in seconds.
-
-        It sleeps until the next fire time it knows of; this bounds how late it notices a
-        schedule another service process added.""",
-    ).tag(config=True)
-
-    misfire_tolerance = Float(
-        60.0,
-        help="""Seconds a fire time may be late and still run as usual.
-
-        Later than this (the service was down, or the machine suspended) it is a misfire,
-        handled by the schedule's misfire policy.""",
-    ).tag(config=True)
-
-    min_schedule_interval = Integer(
-        60,
-        help="Shortest time between two fire times of a schedule, in seconds; "
-        "schedules that fire more often are refused.",
-    ).tag(config=True)
-
-    webhook_attempts = Integer(
-        4, help="Attempts to deliver a webhook before giving up (and logging it)."
-    ).tag(config=True)
-
-    webhook_backoff = Float(
-        2.0, help="Seconds before the second webhook attempt; doubled for each one after."
-    ).tag(config=True)
-
-    webhook_hosts = List(
-        Unicode(),
-        help="""Hosts webhooks may be sent to, e.g. ['hooks.slack.com']; empty: any host.
-
-        Editors choose webhook URLs: list the chat services you use. Checked when a schedule
-        is saved and at each delivery, redirects included. Listing a host does not let it
-        reach a non-public address: see webhook_allowed_networks.""",
-    ).tag(config=True)
-
-    webhook_allowed_networks = List(
-        Unicode(),
-        help="""Non-public networks webhooks may reach, as CIDRs or addresses, e.g.
-        ['10.20.0.0/16'] for a chat server inside your network.
-
-        By default a webhook goes to public addresses only: loopback, private, link-local
-        (cloud metadata), multicast, reserved and unspecified addresses, and IPv6 forms of
-        them, are refused, checked on the addresses the host resolves to at each delivery.""",
-    ).tag(config=True)
-
-    @validate("webhook_allowed_networks")
-    def _valid_networks(self, proposal: Any) -> list[str]:
-        try:
-            parse_networks(proposal["value"])
-        except ValueError as exc:
-            raise TraitError(f"c.ScaleLab.webhook_allowed_networks: {exc}") from None
-        return list(proposal["value"])
-
-    @property
-    def webhook_networks(self) -> list[IPNetwork]:
-        return parse_networks(self.webhook_allowed_networks)
-
-    webhook_timeout = Float(10.0, help="Seconds a webhook receiver has to answer.").tag(config=True)
+    webhook_timeout = AnyTrait(None, help="Deprecated: use c.Notifier.webhook_timeout.").tag(
+        config=True
+    )
 
     member_sweep_interval = Float(
         10.0,
@@ -287,6 +281,12 @@ class ScaleLab(Application):
         hub at every write, so a revoked token stops writing at once.""",
     ).tag(config=True)
 
+    directory_class = Type(
+        HubDirectory,
+        klass=HubDirectory,
+        help="Class that looks up JupyterHub users and groups (with the service's own token).",
+    ).tag(config=True)
+
     hub_auth_cache_seconds = Integer(
         60,
         help="""Seconds the hub's answer for a token serves further reads with that token.
@@ -303,24 +303,61 @@ class ScaleLab(Application):
         forwarded = os.environ.get(CONFIG_ENV)
         if forwarded:
             self.update_config(Config({"ScaleLab": json.loads(forwarded)}))
+        sections = os.environ.get(SECTIONS_ENV)
+        if sections:  # by name: c.Scheduler, c.Notifier, c.LocalExecutor...
+            self.update_config(Config(json.loads(sections)))
         # The command line wins over files and the hub's forwarded settings.
         self.update_config(self.cli_config)
         self._init_logging()
-        Path(self.data_root).mkdir(parents=True, exist_ok=True)
+        self._forward_moved_options()
+        self.data.path.mkdir(parents=True, exist_ok=True)
         self.store = Store(self.db_url)
         self.store.upgrade()
         self.hub_auth = self.hub_auth_class(parent=self, cache_max_age=self.hub_auth_cache_seconds)
-        self.directory = HubDirectory(parent=self)
-        self.workspaces = Workspaces(
-            Path(self.data_root) / "workspaces", Path(self.data_root) / "trash"
+        self.directory = self.directory_class(parent=self)
+        self.workspaces = Workspaces(self.data.workspaces, self.data.trash)
+        self.workspace_access = self.workspace_access_class(
+            parent=self, store=self.store, directory=self.directory, data=self.data
         )
-        self.workspace_access = self.workspace_access_class(parent=self)
-        self.workspace_access.protect(Path(self.data_root))
-        self.clock = self.clock_class(parent=self)
+        self.workspace_access.protect(self.data.path)
         self.runs = RunManager(self)
-        self.scheduler = Scheduler(self)
+        self.projects = Projects(
+            store=self.store,
+            workspaces=self.workspaces,
+            outputs=self.data.runs,
+            data_root=self.data.path,
+            guard=self.workspace_access,
+            stop_runs=self.runs.stop_project,
+            log=self.log,
+        )
+        self.notifier = Notifier(parent=self, store=self.store, public_url=self.public_url)
+        self.scheduler = Scheduler(
+            parent=self,
+            store=self.store,
+            runs=self.runs,
+            notifier=self.notifier,
+            worker=self.instance_name,
+        )
+        self.clock = self.scheduler.clock
         self.member_sweep = MemberSweep(self)
         self.api_routes = API_ROUTES
+
+    def _forward_moved_options(self) -> None:
+        """c.ScaleLab.<old name> still works for one more release: it sets the new option
+        (unless that is set too) and says what to write instead."""
+        for old, (section, new) in MOVED_OPTIONS.items():
+            value = getattr(self, old)
+            if value is None:
+                continue
+            self.log.warning("c.ScaleLab.%s is deprecated: use c.%s.%s", old, section, new)
+            trait = {"Scheduler": Scheduler, "Notifier": Notifier}[section].class_traits()[new]
+            if isinstance(value, str) and not isinstance(trait, Unicode | Type):
+                # From the command line, where the old (untyped) option kept it as text.
+                value = (
+                    ast.literal_eval(value) if isinstance(trait, List) else trait.from_string(value)
+                )
+            if new not in self.config[section]:
+                self.update_config(Config({section: {new: value}}))
 
     def _init_logging(self) -> None:
         handler = logging.StreamHandler(sys.stderr)
@@ -335,7 +372,7 @@ class ScaleLab(Application):
 
     def cookie_secret(self) -> bytes:
         """Kept in the data root so OAuth sessions survive a restart of the service."""
-        path = Path(self.data_root) / "service_cookie_secret"
+        path = self.data.service_cookie_secret
         if not path.exists():
             path.touch(mode=0o600)
             path.write_text(secrets.token_hex(32))
@@ -355,12 +392,12 @@ class ScaleLab(Application):
             log_function=_log_request,
         )
 
-    def start(self) -> None:
-        app = self.make_app()
+    def listen(self) -> httpserver.HTTPServer:
+        """The HTTP server, bound to `ip`:`port` (waiting a little for an exiting holder)."""
         # Bodies up to the connection cap are read, so the handler can answer them with a clear
         # 413; beyond it tornado drops the connection without reading further.
         connection_cap = max(4 * self.max_body_size, 16 * 1024 * 1024)
-        server = httpserver.HTTPServer(app, max_body_size=connection_cap, xheaders=True)
+        server = httpserver.HTTPServer(self.make_app(), max_body_size=connection_cap, xheaders=True)
         try:
             sockets = bind_waiting(self.port, self.ip, self.port_wait)
         except OSError as exc:
@@ -383,13 +420,29 @@ class ScaleLab(Application):
             self.base_url,
             self.store.backend,
         )
-        loop = ioloop.IOLoop.current()
+        return server
+
+    def begin(self) -> None:
+        """Start the background work, on the running loop: recovery, scheduler, sweeps, demo."""
         interrupted = self.runs.recover()
         if interrupted:
             self.log.warning("Closed %d run(s) left unfinished by the last stop", interrupted)
+        loop = ioloop.IOLoop.current()
         loop.add_callback(self.scheduler.start)
         loop.add_callback(self.member_sweep.start)
         loop.add_callback(seed_demo_project, self)
+
+    async def shutdown(self) -> None:
+        """Stop the background work; runs still going are cancelled (their records say so)."""
+        await self.scheduler.stop()
+        await self.member_sweep.stop()
+        await self.runs.close()
+        self.store.dispose()
+
+    def start(self) -> None:
+        server = self.listen()
+        loop = ioloop.IOLoop.current()
+        self.begin()
 
         def stop(signum: int, _frame: Any) -> None:
             self.log.info("Stopping on signal %d", signum)
@@ -408,11 +461,7 @@ class ScaleLab(Application):
             loop.start()
         finally:
             server.stop()
-            # Runs still going are cancelled: their kernels die and their records say so.
-            loop.asyncio_loop.run_until_complete(self.scheduler.stop())
-            loop.asyncio_loop.run_until_complete(self.member_sweep.stop())
-            loop.asyncio_loop.run_until_complete(self.runs.close())
-            self.store.dispose()
+            loop.asyncio_loop.run_until_complete(self.shutdown())
 
 
 def _log_request(handler: web.RequestHandler) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import Conflict
 from ..store import projects as projects_repo
 from ..store import schedules as schedules_repo
 from .models import ScheduleCreate
-from .projects import make_project
 from .schedules import new_schedule
 
 if TYPE_CHECKING:
@@ -19,7 +17,7 @@ if TYPE_CHECKING:
 async def seed_demo_project(app: ScaleLab) -> None:
     """Create `c.ScaleLab.demo_project` once; deleting it later does not bring it back."""
     slug = app.demo_project
-    marker = Path(app.data_root) / f".demo-project-{slug}"
+    marker = app.data.demo_marker(slug)
     if not slug or marker.exists():
         return
     owners = [name for name, role in app.demo_members.items() if role == "owner"]
@@ -28,7 +26,7 @@ async def seed_demo_project(app: ScaleLab) -> None:
         return
     others = {name: role for name, role in app.demo_members.items() if name != owners[0]}
     try:
-        await make_project(app, slug, "Demo: breast cancer model", owners[0], "example", others)  # type: ignore[arg-type]
+        await app.projects.create(slug, "Demo: breast cancer model", owners[0], "example", others)  # type: ignore[arg-type]
     except Conflict:
         marker.touch()
         return

@@ -41,7 +41,7 @@ class MemberSweep:
                 self.app.log.warning("Removed %s from project %s: %s", gone.name, slug, gone.reason)
                 changed.add(slug)
         for slug in sorted(changed):
-            await self.app.workspace_access.sync(slug, self.app)
+            await self.app.workspace_access.sync(slug)
         return sorted(changed)
 
     def start(self) -> None:

@@ -1,4 +1,8 @@
-"""Pydantic models of the REST API. The TypeScript client in extension/src/api.ts mirrors them."""
+"""Pydantic models of the REST API.
+
+The extension's API types are generated from them (`make api-types`), as
+extension/src/common/openapi.ts.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..runs.job import MAX_RETRIES, ExecutionOptions, Job
+from ..runs.records import Status as RunStatus
 
 MAX_PREFERENCES_BYTES = 64 * 1024
 
@@ -140,7 +147,16 @@ class AuditList(BaseModel):
 class ParameterModel(BaseModel):
     name: str
     type: str = Field(description="int, float, str, bool, list, dict, or None for any")
-    default: str = Field(description="the default, as written in the notebook")
+    default: Any = Field(
+        description="the default as a JSON value: the literal assigned in the notebook's "
+        "parameters cell, or the pipeline's value; null when default_source is set"
+    )
+    default_source: str | None = Field(
+        default=None,
+        description="null when `default` is the default; otherwise the Python source of a "
+        "default that is no JSON literal (an expression such as `date.today()`, a tuple), "
+        "computed by the notebook when the run leaves it unset",
+    )
     help: str
 
 
@@ -151,20 +167,37 @@ class ParametersModel(BaseModel):
     steps: list[str] = Field(default_factory=list, description="a pipeline's steps, in order")
 
 
+OPTION_FIELDS = ExecutionOptions.model_fields
+
+
 class RunCreate(BaseModel):
+    """A job to run now. Options left out (or null) take the executor's settings
+    (`c.LocalExecutor.fresh`, `.retries`, `.step_timeout`)."""
+
     model_config = ConfigDict(extra="forbid")
 
     target: str = Field(description="notebook or pipeline.yaml, relative to the workspace")
     parameters: dict[str, Any] = Field(default_factory=dict)
-    fresh: bool = Field(default=False, description="run every step, reusing nothing")
-    timeout: float | None = Field(default=None, gt=0, description="seconds per step")
-    retries: int = Field(default=0, ge=0, le=5)
+    fresh: bool | None = Field(default=None, description=OPTION_FIELDS["fresh"].description)
+    timeout: float | None = Field(
+        default=None, gt=0, description=OPTION_FIELDS["timeout"].description
+    )
+    retries: int | None = Field(
+        default=None, ge=0, le=MAX_RETRIES, description=OPTION_FIELDS["retries"].description
+    )
+
+    def job(self) -> Job:
+        return Job(
+            target=self.target,
+            parameters=self.parameters,
+            options=ExecutionOptions(fresh=self.fresh, retries=self.retries, timeout=self.timeout),
+        )
 
 
 class StepModel(BaseModel):
     name: str
     notebook: str
-    status: str
+    status: RunStatus
     parameters: dict[str, Any]
     kernel: str
     started_at: datetime | None
@@ -182,7 +215,7 @@ class RunModel(BaseModel):
     project: str
     kind: Literal["notebook", "pipeline"]
     target: str
-    status: str = Field(description="queued, running, succeeded, failed or cancelled")
+    status: RunStatus
     trigger: str
     triggered_by: str
     parameters: dict[str, Any]
@@ -231,9 +264,13 @@ class ScheduleSettings(BaseModel):
         default=None, description="five fields: minute hour day-of-month month day-of-week"
     )
     timezone: str | None = Field(default=None, description="IANA name, e.g. Europe/Paris")
-    timeout: float | None = Field(default=None, gt=0, description="seconds per step")
-    retries: int | None = Field(default=None, ge=0, le=5)
-    fresh: bool | None = Field(default=None, description="run every step, reusing nothing")
+    timeout: float | None = Field(
+        default=None, gt=0, description=OPTION_FIELDS["timeout"].description
+    )
+    retries: int | None = Field(
+        default=None, ge=0, le=MAX_RETRIES, description=OPTION_FIELDS["retries"].description
+    )
+    fresh: bool | None = Field(default=None, description=OPTION_FIELDS["fresh"].description)
     misfire: MisfirePolicy | None = Field(
         default=None,
         description="fire times missed while the service was down: skip them (recorded), "
@@ -265,13 +302,25 @@ class ScheduleCreate(ScheduleSettings):
     cron: str = Field(description="five fields: minute hour day-of-month month day-of-week")
     timezone: str = "UTC"
     parameters: dict[str, Any] = Field(default_factory=dict)
-    retries: int = Field(default=0, ge=0, le=5)
-    fresh: bool = True
+    # Scheduled runs compute anew unless asked otherwise: a nightly job that reused
+    # yesterday's steps would report yesterday. null hands the choice to the executor.
+    fresh: bool | None = Field(
+        default=True,
+        description="run every step, reusing nothing (true unless given); null: the "
+        "executor's setting (c.LocalExecutor.fresh)",
+    )
     misfire: MisfirePolicy = "run_once"
     misfire_deadline: int = Field(default=3600, ge=60, le=7 * 86400)
     concurrency: ConcurrencyPolicy = "forbid"
     notify: NotifyWhen = "failure"
     paused: bool = False
+
+    def job(self) -> Job:
+        return Job(
+            target=self.target,
+            parameters=self.parameters,
+            options=ExecutionOptions(fresh=self.fresh, retries=self.retries, timeout=self.timeout),
+        )
 
 
 class ScheduleUpdate(ScheduleSettings):
@@ -286,9 +335,9 @@ class ScheduleModel(BaseModel):
     parameters: dict[str, Any]
     cron: str
     timezone: str
-    timeout: float | None
-    retries: int
-    fresh: bool
+    timeout: float | None = Field(description=OPTION_FIELDS["timeout"].description)
+    retries: int | None = Field(description=OPTION_FIELDS["retries"].description)
+    fresh: bool | None = Field(description=OPTION_FIELDS["fresh"].description)
     misfire: MisfirePolicy
     misfire_deadline: int
     concurrency: ConcurrencyPolicy

@@ -8,28 +8,81 @@ receiver never holds up the scheduler, and each delivery is kept with the notifi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
+
+from traitlets import Float, Integer, List, TraitError, Unicode, validate
+from traitlets.config import LoggingConfigurable
 
 from ..runs.records import RunRecord
 from ..store import schedules as store_schedules
 from ..store.models import utcnow
+from .webhook_guard import IPNetwork, parse_networks
 from .webhooks import WebhookSender
 
 if TYPE_CHECKING:
-    from .app import ScaleLab
+    from ..store import Store
 
 
-class Notifier:
-    def __init__(self, app: ScaleLab) -> None:
-        self.app = app
-        self.store = app.store
-        self.log = app.log
-        self.webhooks = WebhookSender(app)
+class Notifier(LoggingConfigurable):
+    """Tells a project's members how its scheduled runs went: in the lab, and by webhook."""
+
+    webhook_attempts = Integer(
+        4, help="Attempts to deliver a webhook before giving up (and logging it)."
+    ).tag(config=True)
+
+    webhook_backoff = Float(
+        2.0, help="Seconds before the second webhook attempt; doubled for each one after."
+    ).tag(config=True)
+
+    webhook_timeout = Float(10.0, help="Seconds a webhook receiver has to answer.").tag(config=True)
+
+    webhook_hosts = List(
+        Unicode(),
+        help="""Hosts webhooks may be sent to, e.g. ['hooks.slack.com']; empty: any host.
+
+        Editors choose webhook URLs: list the chat services you use. Checked when a schedule
+        is saved and at each delivery, redirects included. Listing a host does not let it
+        reach a non-public address: see webhook_allowed_networks.""",
+    ).tag(config=True)
+
+    webhook_allowed_networks = List(
+        Unicode(),
+        help="""Non-public networks webhooks may reach, as CIDRs or addresses, e.g.
+        ['10.20.0.0/16'] for a chat server inside your network.
+
+        By default a webhook goes to public addresses only: loopback, private, link-local
+        (cloud metadata), multicast, reserved and unspecified addresses, and IPv6 forms of
+        them, are refused, checked on the addresses the host resolves to at each delivery.""",
+    ).tag(config=True)
+
+    poll_interval = Float(
+        1.0,
+        help="Longest wait, in seconds, before looking for webhook deliveries that are due "
+        "(other service processes may have added some).",
+    ).tag(config=True)
+
+    @validate("webhook_allowed_networks")
+    def _valid_networks(self, proposal: Any) -> list[str]:
+        try:
+            parse_networks(proposal["value"])
+        except ValueError as exc:
+            raise TraitError(f"c.Notifier.webhook_allowed_networks: {exc}") from None
+        return list(proposal["value"])
+
+    @property
+    def webhook_networks(self) -> list[IPNetwork]:
+        return parse_networks(self.webhook_allowed_networks)
+
+    def __init__(self, *, store: Store, public_url: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.public_url = public_url
+        self.webhooks = WebhookSender(self)
 
     def lab_url(self, path: str, **query: str) -> str:
         """A link that opens `path` in the JupyterLab of whoever follows it."""
-        url = f"{self.app.public_url.rstrip('/')}/hub/user-redirect/lab{path}"
+        url = f"{self.public_url.rstrip('/')}/hub/user-redirect/lab{path}"
         return url + ("?" + urlencode(query) if query else "")
 
     def run_links(self, record: RunRecord, slug: str) -> dict[str, str]:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema
 
 from .._version import __version__
 from ..roles import RoleName
 from .models import ErrorModel
 
+REF = "#/components/schemas/{model}"
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 ERROR_TEXT = {
     400: "Malformed request",
@@ -43,16 +47,31 @@ def openapi_path(pattern: str) -> str:
     return "/" + _GROUP.sub(lambda m: "{" + m.group(1) + "}", pattern).rstrip("$")
 
 
-def _ref(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, str]:
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    for name, sub in schema.pop("$defs", {}).items():
-        schemas[name] = sub
-    schemas[model.__name__] = schema
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+class _ResponseSchema(GenerateJsonSchema):
+    """Responses are whole `model_dump_json()`s: a field with a default is still always there."""
+
+    def field_is_required(self, field: Any, total: bool) -> bool:
+        return not field.get("serialization_exclude")
 
 
-def _json(model: type[BaseModel], schemas: dict[str, Any]) -> dict[str, Any]:
-    return {"application/json": {"schema": _ref(model, schemas)}}
+def _ref(model: type[BaseModel], schemas: dict[str, Any], response: bool) -> dict[str, str]:
+    schema = (
+        model.model_json_schema(
+            ref_template=REF, schema_generator=_ResponseSchema, mode="serialization"
+        )
+        if response
+        else model.model_json_schema(ref_template=REF)
+    )
+    for name, sub in [*schema.pop("$defs", {}).items(), (model.__name__, schema)]:
+        # One schema per name, for the generated API types: a model sent and received alike,
+        # and no two models of one name.
+        if schemas.setdefault(name, sub) != sub:
+            raise ValueError(f"{name} would need two schemas (request and response, or 2 models)")
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(model: type[BaseModel], schemas: dict[str, Any], response: bool) -> dict[str, Any]:
+    return {"application/json": {"schema": _ref(model, schemas, response)}}
 
 
 def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any]:
@@ -71,7 +90,7 @@ def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any
         for method, op in operations.items():
             responses: dict[str, Any] = {}
             content = (
-                _json(op.response, schemas)
+                _json(op.response, schemas, response=True)
                 if op.response is not None
                 else {"application/json": {"schema": {"type": "object"}}}
             )
@@ -85,7 +104,7 @@ def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any
             for status in sorted({*op.errors, 404} | sent):
                 responses[str(status)] = {
                     "description": ERROR_TEXT.get(status, "Error"),
-                    "content": _json(ErrorModel, schemas),
+                    "content": _json(ErrorModel, schemas, response=True),
                 }
             entry: dict[str, Any] = {
                 "summary": op.summary,
@@ -106,7 +125,10 @@ def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any
             if params or query:
                 entry["parameters"] = params + query
             if op.body is not None:
-                entry["requestBody"] = {"required": True, "content": _json(op.body, schemas)}
+                entry["requestBody"] = {
+                    "required": True,
+                    "content": _json(op.body, schemas, response=False),
+                }
             path[method] = entry
     return {
         "openapi": "3.1.0",
@@ -126,3 +148,26 @@ def build_openapi(routes: list[tuple[str, Any]], base_url: str) -> dict[str, Any
             },
         },
     }
+
+
+SERVICE_PREFIX = "/services/scalelab/"
+
+
+def openapi_json() -> str:
+    """The OpenAPI document of the service at its usual prefix, as stable (key-sorted) JSON.
+
+    The extension's API types are generated from it: `make api-types`.
+    """
+    from .routes import API_ROUTES  # imported here: the handlers import this module
+
+    doc = build_openapi(API_ROUTES, SERVICE_PREFIX)
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    """`python -m scalelab.service.openapi`: print the document without running the service."""
+    sys.stdout.write(openapi_json())
+
+
+if __name__ == "__main__":
+    main()

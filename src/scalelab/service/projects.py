@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
-import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
@@ -28,11 +26,7 @@ from .models import (
 )
 from .openapi import Operation
 
-if TYPE_CHECKING:
-    from .app import ScaleLab
-
 TAGS = ("projects",)
-ORPHAN_GRACE_S = 60
 
 
 def project_model(project: store.ProjectRecord, role: RoleName | None) -> ProjectModel:
@@ -73,61 +67,10 @@ class ProjectsHandler(BaseHandler):
         slug = check_slug(body.slug)
         if self.identity.kind != "user":
             raise Forbidden("projects are owned by users; a service cannot create one")
-        model = await make_project(
-            self.app, slug, body.title or slug, self.identity.name, body.template
+        project = await self.app.projects.create(
+            slug, body.title or slug, self.identity.name, body.template
         )
-        self.write_model(model, status=201)
-
-
-async def make_project(
-    app: ScaleLab,
-    slug: str,
-    title: str,
-    owner: str,
-    template: str,
-    members: dict[str, RoleName] | None = None,
-) -> ProjectModel:
-    """A project with its workspace from `template`, owned by `owner`, with other `members`."""
-    with app.store.session() as session:
-        if repo.get_project(session, slug) is not None:
-            raise Conflict(f"a project named {slug!r} exists already")
-    if app.workspaces.path(slug).exists():
-        set_aside_orphan(app, slug)
-    # Files first, then the row: a failed insert removes the folder, so neither half remains.
-    app.workspaces.create(slug, template)
-    (app.runs.outputs / slug).mkdir(parents=True, exist_ok=True)
-    try:
-        with app.store.session() as session:
-            project = repo.create_project(session, slug, title, owner)
-            for name, role in (members or {}).items():
-                repo.set_member(session, project, "user", name, role, owner)
-            model = project_model(project, "owner")
-    except BaseException:
-        app.workspaces.remove(slug)
-        raise
-    await app.workspace_access.sync(slug, app)
-    return model
-
-
-def set_aside_orphan(app: ScaleLab, slug: str) -> None:
-    """Archive to the trash a workspace folder that has no project (a delete cut short, or a
-    folder made by hand), as deleting its project would have: the slug can be used again.
-
-    A folder younger than ORPHAN_GRACE_S may be another process's create between its folder
-    and its row, so it is left alone.
-    """
-    folder = app.workspaces.path(slug)
-    if time.time() - folder.lstat().st_mtime < ORPHAN_GRACE_S:
-        raise Conflict(
-            f"project {slug!r} is being created by another request; try again in a minute"
-        )
-    kept = app.workspaces.archive(slug)
-    app.workspaces.remove(slug)
-    # Outputs of runs of the project that was: not for the members of the new one.
-    shutil.rmtree(app.runs.outputs / slug, ignore_errors=True)
-    if folder.exists() or folder.is_symlink():
-        raise Conflict(f"{folder.name!r} in the workspaces folder is in the way; ask an admin")
-    app.log.warning("Workspace folder %s had no project; archived it to %s", folder, kept)
+        self.write_model(project_model(project, "owner"), status=201)
 
 
 class ProjectScoped(BaseHandler):
@@ -201,24 +144,14 @@ class ProjectHandler(ProjectScoped):
 
     def patch(self, slug: str) -> None:
         body = self.parse_body(ProjectUpdate)
-        self.refuse_if_archived()
-        repo.rename_project(self.db, self.project, body.title, self.identity.name)
-        self.commit()
-        self.write_model(project_model(self.project, self.role))
+        project = self.app.projects.rename(self.project.id, body.title, self.identity.name)
+        self.write_model(project_model(project, self.role))
 
     async def delete(self, slug: str) -> None:
         if self.get_query_argument("confirm", "") != slug:
             raise InvalidInput(f"to delete project {slug!r}, confirm with ?confirm={slug}")
-        # Runs first: nothing of the project may still be running when its rows go.
-        await self.app.runs.stop_project(self.project.id)
-        kept = self.app.workspaces.archive(slug)
-        relative = str(kept.relative_to(self.app.data_root))
-        repo.delete_project(self.db, self.project, self.identity.name, relative)
-        self.commit()
-        self.app.workspaces.remove(slug)
-        shutil.rmtree(self.app.runs.outputs / slug, ignore_errors=True)
-        await self.app.workspace_access.forget(slug)
-        self.write_model(DeletedProject(slug=slug, archive=relative))
+        kept = await self.app.projects.delete(self.project.id, self.identity.name)
+        self.write_model(DeletedProject(slug=slug, archive=kept))
 
 
 class ProjectArchiveHandler(ProjectScoped):
@@ -234,15 +167,10 @@ class ProjectArchiveHandler(ProjectScoped):
     archived = True
 
     async def post(self, slug: str) -> None:
-        if self.archived:
-            if self.project.archived_at is not None:
-                raise Conflict(f"project {slug!r} is already archived")
-            # A read-only project runs nothing: its runs stop, its schedules skip.
-            await self.app.runs.stop_project(self.project.id)
-        repo.set_archived(self.db, self.project, self.archived, self.identity.name)
-        self.commit()
-        await self.app.workspace_access.sync(slug, self.app)
-        self.write_model(project_model(self.project, self.role))
+        project = await self.app.projects.set_archived(
+            self.project.id, self.archived, self.identity.name
+        )
+        self.write_model(project_model(project, self.role))
 
 
 class ProjectRestoreHandler(ProjectArchiveHandler):
@@ -298,16 +226,13 @@ class MemberHandler(ProjectScoped):
                 else ""
             )
             raise InvalidInput(f"no JupyterHub {kind} named {name!r}{hint}")
-        member = repo.set_member(self.db, self.project, kind, name, body.role, self.identity.name)
-        model = MemberModel(kind=member.kind, name=member.name, role=member.role)
-        self.commit()
-        await self.app.workspace_access.sync(slug, self.app)
-        self.write_model(model)
+        member = await self.app.projects.set_member(
+            self.project.id, kind, name, body.role, self.identity.name
+        )
+        self.write_model(MemberModel(kind=member.kind, name=member.name, role=member.role))
 
     async def delete(self, slug: str, kind: str, name: str) -> None:
-        repo.remove_member(self.db, self.project, kind, name, self.identity.name)
-        self.commit()
-        await self.app.workspace_access.sync(slug, self.app)
+        await self.app.projects.remove_member(self.project.id, kind, name, self.identity.name)
         self.set_status(204)
         self.finish()
 

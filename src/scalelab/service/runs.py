@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..paths import PathOutsideRoot, resolve_inside
 from ..runs.executor import new_record
-from ..runs.plan import make_plan
-from ..runs.records import FINAL, RunRecord
+from ..runs.job import Job, plan_job
+from ..runs.parameters import is_json_data, json_default
+from ..runs.plan import Plan
+from ..runs.records import FINAL, RunRecord, Trigger
 from ..store.runs import (
     ProjectGone,
     ProjectRuns,
@@ -38,6 +41,15 @@ if TYPE_CHECKING:
 TAGS = ("runs",)
 
 
+@dataclass
+class MadeRun:
+    """A job's run, checked and recorded in memory: ready to save and start."""
+
+    runs: ProjectRuns
+    record: RunRecord
+    plan: Plan
+
+
 class RunManager:
     """The service's executor, and the runs it is working on."""
 
@@ -45,7 +57,7 @@ class RunManager:
         self.app = app
         self.executor = app.executor_class(parent=app)
         self.tasks: dict[str, asyncio.Task[RunRecord]] = {}
-        self.outputs = Path(app.data_root) / "runs"
+        self.outputs = app.data.runs
 
     def runs_of(self, project_id: int, slug: str) -> ProjectRuns:
         return ProjectRuns(
@@ -55,6 +67,54 @@ class RunManager:
     def recover(self) -> int:
         """At start: runs this process left unfinished when it stopped are closed as failed."""
         return close_interrupted(self.app.store, self.app.instance_name)
+
+    def make_run(
+        self,
+        project_id: int,
+        slug: str,
+        job: Job,
+        *,
+        trigger: Trigger,
+        triggered_by: str,
+        schedule_id: int | None = None,
+    ) -> MadeRun:
+        """The run of `job` in the project's workspace, checked (blocking: reads notebooks).
+
+        Options the job leaves unset stay so in the plan: the executor fills in its own.
+        """
+        plan = plan_job(
+            job, self.app.workspaces.path(slug), run_as=self.app.workspace_access.run_as(slug)
+        )
+        record = new_record(
+            plan, trigger=trigger, triggered_by=triggered_by, schedule_id=schedule_id
+        )
+        return MadeRun(self.runs_of(project_id, slug), record, plan)
+
+    async def submit_job(
+        self,
+        project_id: int,
+        slug: str,
+        job: Job,
+        *,
+        trigger: Trigger,
+        triggered_by: str,
+        schedule_id: int | None = None,
+    ) -> RunRecord:
+        """Check `job`, save its run and start it; the saved record is returned at once."""
+        made = await asyncio.get_running_loop().run_in_executor(
+            None,
+            functools.partial(
+                self.make_run,
+                project_id,
+                slug,
+                job,
+                trigger=trigger,
+                triggered_by=triggered_by,
+                schedule_id=schedule_id,
+            ),
+        )
+        self.submit(made.runs, made.record, made.plan)
+        return made.record
 
     def submit(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> asyncio.Task[RunRecord]:
         runs.save(record)
@@ -184,7 +244,7 @@ def describe_parameters(path: Path, relative: str) -> ParametersModel:
 
     if path.suffix == ".ipynb":
         params = [
-            ParameterModel(name=p.name, type=p.type, default=p.default, help=p.help)
+            _parameter(p.name, p.type, json_default(p.default), p.help)
             for p in inspect_parameters(path).values()
         ]
         return ParametersModel(path=relative, kind="notebook", parameters=params)
@@ -192,12 +252,17 @@ def describe_parameters(path: Path, relative: str) -> ParametersModel:
         raise InvalidInput(f"{relative!r} is neither a notebook nor a pipeline.yaml")
     pipeline = load_pipeline(path)
     params = [
-        ParameterModel(name=n, type=type(v).__name__, default=json.dumps(v), help="")
+        _parameter(n, type(v).__name__, (v, None) if is_json_data(v) else (None, repr(v)), "")
         for n, v in pipeline.parameters.items()
     ]
     return ParametersModel(
         path=relative, kind="pipeline", parameters=params, steps=[s.name for s in pipeline.steps]
     )
+
+
+def _parameter(name: str, kind: str, default: tuple[Any, str | None], help: str) -> ParameterModel:
+    value, source = default
+    return ParameterModel(name=name, type=kind, default=value, default_source=source, help=help)
 
 
 class RunsHandler(RunScoped):
@@ -220,14 +285,9 @@ class RunsHandler(RunScoped):
     async def post(self, slug: str) -> None:
         body = self.parse_body(RunCreate)
         self.refuse_if_archived()
-        workspace = self.app.workspaces.path(slug)
-        plan = await asyncio.get_running_loop().run_in_executor(
-            None, lambda: make_plan(workspace, body.target, body.parameters)
+        record = await self.app.runs.submit_job(
+            self.project.id, slug, body.job(), trigger="user", triggered_by=self.identity.name
         )
-        plan.fresh, plan.retries, plan.step_timeout = body.fresh, body.retries, body.timeout
-        plan.run_as = self.app.workspace_access.run_as(slug)
-        record = new_record(plan, trigger="user", triggered_by=self.identity.name)
-        self.app.runs.submit(self.runs, record, plan)
         self.write_model(run_model(record, slug), status=201)
 
 

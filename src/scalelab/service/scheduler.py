@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from traitlets import Float, Integer, Type
+from traitlets.config import LoggingConfigurable
 
 from ..errors import ScaleLabError
-from ..runs.executor import new_record
-from ..runs.plan import Plan, make_plan
+from ..runs.plan import Plan
 from ..runs.records import RunRecord
 from ..schedules.cron import Cron
 from ..schedules.policy import Decision, decide
@@ -28,7 +30,8 @@ from ..store.runs import ProjectRuns
 from .notify import Notifier
 
 if TYPE_CHECKING:
-    from .app import ScaleLab
+    from ..store import Store
+    from .runs import RunManager
 
 
 @dataclass
@@ -42,14 +45,52 @@ class ScheduledRun:
     error: str | None = None
 
 
-class Scheduler:
-    def __init__(self, app: ScaleLab) -> None:
-        self.app = app
-        self.store = app.store
-        self.clock = app.clock
-        self.worker = app.instance_name
-        self.notifier = Notifier(app)
-        self.log = app.log
+class Scheduler(LoggingConfigurable):
+    """Fires the schedules of every project as runs (see the module's text)."""
+
+    clock_class = Type(
+        "scalelab.schedules.clock.Clock",
+        klass="scalelab.schedules.clock.Clock",
+        help="The scheduler's clock (wall-clock time, UTC); tests swap in one they can move.",
+    ).tag(config=True)
+
+    poll_interval = Float(
+        1.0,
+        help="""Longest sleep of the scheduler between ticks, in seconds.
+
+        It sleeps until the next fire time it knows of; this bounds how late it notices a
+        schedule another service process added.""",
+    ).tag(config=True)
+
+    misfire_tolerance = Float(
+        60.0,
+        help="""Seconds a fire time may be late and still run as usual.
+
+        Later than this (the service was down, or the machine suspended) it is a misfire,
+        handled by the schedule's misfire policy.""",
+    ).tag(config=True)
+
+    min_interval = Integer(
+        60,
+        help="Shortest time between two fire times of a schedule, in seconds; "
+        "schedules that fire more often are refused.",
+    ).tag(config=True)
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        runs: RunManager,
+        notifier: Notifier,
+        worker: str,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.store = store
+        self.runs = runs
+        self.notifier = notifier
+        self.worker = worker  # this service process, recorded with the fire times it takes
+        self.clock = self.clock_class(parent=self)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._crons: dict[tuple[str, str], Cron] = {}
@@ -87,13 +128,13 @@ class Scheduler:
                 raise
             except Exception:  # a database hiccup must not end scheduling
                 self.log.exception("scheduler tick failed; trying again")
-                delay = self.app.scheduler_poll_interval
+                delay = self.poll_interval
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), delay)
 
     def _seconds_to_next(self) -> float:
-        poll = float(self.app.scheduler_poll_interval)
+        poll = float(self.poll_interval)
         due = store_schedules.next_due(self.store)
         if due is None:
             return poll
@@ -107,13 +148,13 @@ class Scheduler:
             now,
             misfire=row.misfire,  # type: ignore[arg-type]
             deadline=timedelta(seconds=row.misfire_deadline_s),
-            tolerance=timedelta(seconds=self.app.misfire_tolerance),
+            tolerance=timedelta(seconds=self.misfire_tolerance),
         )
 
     async def tick(self) -> int:
         """Fire what is due now; returns the number of runs queued."""
         for run_id in store_schedules.runs_to_cancel(self.store, self.worker):
-            await self.app.runs.cancel(run_id)
+            await self.runs.cancel(run_id)
         queued = 0
         while True:
             firings, misses = store_schedules.take_due(
@@ -134,13 +175,13 @@ class Scheduler:
         """
         for firing in firings:
             if firing.replaces:
-                await self.app.runs.cancel(firing.replaces)
+                await self.runs.cancel(firing.replaces)
         made = await asyncio.get_running_loop().run_in_executor(None, self._make_runs, firings)
         made = self._record(made)
         queued, failed = _split(made)
         for m in made:
             if m.error is None and m.record is not None and m.runs is not None:
-                task = self.app.runs.start(m.runs, m.record, m.plan)
+                task = self.runs.start(m.runs, m.record, m.plan)
                 task.add_done_callback(lambda t, f=m.firing: self._finished(t, f))
         for firing, error in failed:
             try:
@@ -164,21 +205,16 @@ class Scheduler:
         return made
 
     def _make_run(self, firing: store_schedules.Firing) -> ScheduledRun:
-        plan = make_plan(self.app.workspaces.path(firing.slug), firing.target, firing.parameters)
-        options = firing.options
-        plan.fresh = options.get("fresh", True)
-        plan.retries = options.get("retries", 0)
-        plan.step_timeout = options.get("timeout")
-        plan.run_as = self.app.workspace_access.run_as(firing.slug)
         catch_up = " (catch-up)" if firing.catch_up else ""
-        record = new_record(
-            plan,
+        made = self.runs.make_run(
+            firing.project_id,
+            firing.slug,
+            firing.job,
             trigger="schedule",
             triggered_by=f"schedule {firing.name}{catch_up}",
             schedule_id=firing.schedule_id,
         )
-        runs = self.app.runs.runs_of(firing.project_id, firing.slug)
-        return ScheduledRun(firing, record, runs, plan)
+        return ScheduledRun(firing, made.record, made.runs, made.plan)
 
     def _record(self, made: list[ScheduledRun]) -> list[ScheduledRun]:
         """Record the runs and failures in one transaction. Should that fail, record each fire

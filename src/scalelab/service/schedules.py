@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import InvalidInput
 from ..roles import includes
-from ..runs.plan import make_plan
+from ..runs.job import ExecutionOptions, Job, plan_job
 from ..schedules.cron import Cron
 from ..store import projects as projects_repo
 from ..store import schedules as repo
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from .app import ScaleLab
 
 TAGS = ("schedules",)
-OPTIONS = ("timeout", "retries", "fresh")
+OPTIONS = tuple(ExecutionOptions.model_fields)  # flat in the API, the job's options inside
 MAX_ID = 2**63 - 1
 
 
@@ -74,11 +74,9 @@ def new_schedule(app: ScaleLab, project_id: int, body: ScheduleCreate, actor: st
     return ScheduleRow(
         project_id=project_id,
         name=body.name,
-        target=body.target,
-        parameters=body.parameters,
+        job=body.job(),
         cron=body.cron,
         timezone=body.timezone,
-        options={o: getattr(body, o) for o in OPTIONS},
         misfire=body.misfire,
         misfire_deadline_s=body.misfire_deadline,
         concurrency=body.concurrency,
@@ -90,8 +88,8 @@ def new_schedule(app: ScaleLab, project_id: int, body: ScheduleCreate, actor: st
     )
 
 
-# In an edit, null means "none" for these only (no step timeout, no webhook); any other field
-# has no empty value, and leaving it out is how to keep it as it is.
+# In an edit, null means "none" for these only (the executor's step timeout, no webhook); any
+# other field has no empty value, and leaving it out is how to keep it as it is.
 NULLABLE = {"timeout", "webhook_url"}
 
 
@@ -110,33 +108,36 @@ class ScheduleScoped(ProjectScoped):
         """The cron expression, if valid and no more frequent than the service allows."""
         cron = Cron(expression, timezone)
         shortest = cron.shortest_interval(self.app.clock.now()).total_seconds()
-        if shortest < self.app.min_schedule_interval:
+        if shortest < self.app.scheduler.min_interval:
             raise InvalidInput(
                 f"{expression!r} fires every {shortest:.0f} s at its closest; the shortest "
-                f"interval allowed is {self.app.min_schedule_interval} s"
+                f"interval allowed is {self.app.scheduler.min_interval} s"
             )
         return cron
 
     def check_webhook(self, url: str | None) -> None:
         # A host name is checked where it resolves, at each delivery; a literal address and
         # the host list can be refused now.
-        refused = url_refusal(url, self.app.webhook_hosts, self.app.webhook_networks)
+        refused = url_refusal(
+            url, self.app.notifier.webhook_hosts, self.app.notifier.webhook_networks
+        )
         if refused:
             raise InvalidInput(refused)
 
     def model(self, view: repo.ScheduleView) -> ScheduleModel:
         row = view.row
+        job = row.job
         return ScheduleModel(
             id=row.id,
             project=self.slug,
             name=row.name,
-            target=row.target,
-            parameters=row.parameters,
+            target=job.target,
+            parameters=job.parameters,
             cron=row.cron,
             timezone=row.timezone,
-            timeout=row.options.get("timeout"),
-            retries=row.options.get("retries", 0),
-            fresh=row.options.get("fresh", True),
+            timeout=job.options.timeout,
+            retries=job.options.retries,
+            fresh=job.options.fresh,
             misfire=row.misfire,  # type: ignore[arg-type]
             misfire_deadline=row.misfire_deadline_s,
             concurrency=row.concurrency,  # type: ignore[arg-type]
@@ -157,27 +158,22 @@ class ScheduleScoped(ProjectScoped):
             updated_at=row.updated_at,
         )
 
-    async def check_job(self, target: str, parameters: dict[str, Any]) -> None:
+    async def check_job(self, job: Job) -> None:
         """The target exists and the parameters pass its checks, as a run would need."""
         workspace = self.app.workspaces.path(self.slug)
-        await asyncio.get_running_loop().run_in_executor(
-            None, lambda: make_plan(workspace, target, parameters)
-        )
+        await asyncio.get_running_loop().run_in_executor(None, plan_job, job, workspace)
 
     def apply(self, row: ScheduleRow, body: ScheduleSettings) -> list[str]:
         """Copy the fields given in `body` onto `row`; returns their names."""
         given = body.model_fields_set
-        simple = {"name", "target", "parameters", "cron", "timezone", "misfire", "concurrency"}
-        for field in given & (simple | {"notify", "paused"}):
+        simple = {"name", "cron", "timezone", "misfire", "concurrency", "notify", "paused"}
+        for field in given & simple:
             setattr(row, field, getattr(body, field))
+        row.job = edited_job(row.job, body)
         if "misfire_deadline" in given:
             row.misfire_deadline_s = body.misfire_deadline
         if "webhook_url" in given:
             row.webhook_url = body.webhook_url or None
-        options = dict(row.options or {})
-        for option in given & set(OPTIONS):
-            options[option] = getattr(body, option)
-        row.options = options
         now = self.app.clock.now()
         cron = self.app.scheduler.cron(row.cron, row.timezone)
         if row.paused:
@@ -214,7 +210,7 @@ class SchedulesHandler(ScheduleScoped):
         self.refuse_if_archived()
         self.cron(body.cron, body.timezone)
         self.check_webhook(body.webhook_url)
-        await self.check_job(body.target, body.parameters)
+        await self.check_job(body.job())
         row = new_schedule(self.app, self.project.id, body, self.identity.name)
         repo.add_schedule(self.db, row, slug)
         view = repo.ScheduleView(row, None)
@@ -257,8 +253,7 @@ class ScheduleHandler(ScheduleScoped):
             self.cron(_given(body.cron, row.cron), _given(body.timezone, row.timezone))
         self.check_webhook(body.webhook_url)
         if given & {"target", "parameters"}:
-            target = _given(body.target, row.target)
-            await self.check_job(target, _given(body.parameters, row.parameters))
+            await self.check_job(edited_job(row.job, body))
         fields = self.apply(row, body)
         repo.changed(self.db, row, slug, self.identity.name, fields)
         model = self.model(view)
@@ -276,6 +271,17 @@ class ScheduleHandler(ScheduleScoped):
 
 def _given(value: Any, current: Any) -> Any:
     return current if value is None else value
+
+
+def edited_job(job: Job, body: ScheduleSettings) -> Job:
+    """`job` with the target, parameters and options given in `body`."""
+    given = body.model_fields_set
+    options = job.options.model_copy(update={o: getattr(body, o) for o in given & set(OPTIONS)})
+    return Job(
+        target=_given(body.target, job.target),
+        parameters=_given(body.parameters, job.parameters),
+        options=options,
+    )
 
 
 class ScheduleHistoryHandler(ScheduleScoped):

@@ -31,7 +31,7 @@ class WebhookRefused(OSError):
 
 
 def parse_networks(values: list[str]) -> list[IPNetwork]:
-    """`c.ScaleLab.webhook_allowed_networks` as networks; a bare address is a network of one."""
+    """`c.Notifier.webhook_allowed_networks` as networks; a bare address is a network of one."""
     return [ip_network(value.strip(), strict=False) for value in values]
 
 
@@ -83,7 +83,7 @@ def refusal(address: IPAddress, allowed: list[IPNetwork]) -> str | None:
         return None
     return (
         f"{address} is {reason}; webhooks go to public addresses only, unless "
-        "c.ScaleLab.webhook_allowed_networks lists it"
+        "c.Notifier.webhook_allowed_networks lists it"
     )
 
 
@@ -93,7 +93,7 @@ def url_refusal(url: str | None, hosts: list[str], allowed: list[IPNetwork]) -> 
     if not host:
         return None
     if hosts and host not in hosts:
-        return f"webhooks may go to {', '.join(hosts)} only (c.ScaleLab.webhook_hosts), not {host}"
+        return f"webhooks may go to {', '.join(hosts)} only (c.Notifier.webhook_hosts), not {host}"
     try:
         address = ip_address(host)
     except ValueError:
@@ -128,7 +128,7 @@ class GuardedResolver(Resolver):
     ) -> list[tuple[int, Any]]:
         if self.hosts and host not in self.hosts:
             raise WebhookRefused(
-                f"webhooks may go to {', '.join(self.hosts)} only (c.ScaleLab.webhook_hosts), "
+                f"webhooks may go to {', '.join(self.hosts)} only (c.Notifier.webhook_hosts), "
                 f"not {host}"
             )
         addresses = await self.resolver.resolve(host, port, family)

@@ -26,7 +26,7 @@ from ..store.models import utcnow
 from .webhook_guard import GuardedResolver, WebhookRefused
 
 if TYPE_CHECKING:
-    from .app import ScaleLab
+    from .notify import Notifier
 
 ICON = {"error": ":x:", "warning": ":warning:", "success": ":white_check_mark:"}
 MAX_REDIRECTS = 3
@@ -51,22 +51,24 @@ def payload(delivery: store_webhooks.Delivery) -> dict[str, Any]:
     }
 
 
-def guarded_client(app: ScaleLab, resolver: Resolver | None = None) -> SimpleAsyncHTTPClient:
+def guarded_client(settings: Notifier, resolver: Resolver | None = None) -> SimpleAsyncHTTPClient:
     """An HTTP client of its own that connects only where webhooks may go."""
     guard = GuardedResolver(
         resolver=resolver or Resolver(),
-        hosts=app.webhook_hosts,
-        allowed=app.webhook_networks,
+        hosts=settings.webhook_hosts,
+        allowed=settings.webhook_networks,
     )
     # The simple client: the one that takes a resolver (and its redirects go through it too).
     return SimpleAsyncHTTPClient(force_instance=True, resolver=guard)
 
 
 class WebhookSender:
-    def __init__(self, app: ScaleLab) -> None:
-        self.app = app
-        self.store = app.store
-        self.log = app.log
+    """Deliveries of one service process, with the notifier's settings (`c.Notifier.*`)."""
+
+    def __init__(self, settings: Notifier) -> None:
+        self.settings = settings
+        self.store = settings.store
+        self.log = settings.log
         # Made in start(): a client belongs to the event loop it was made in.
         self.client: SimpleAsyncHTTPClient | None = None
         self._wake = asyncio.Event()
@@ -75,7 +77,7 @@ class WebhookSender:
 
     def start(self) -> None:
         if self.client is None:
-            self.client = guarded_client(self.app)
+            self.client = guarded_client(self.settings)
         self._task = asyncio.ensure_future(self._loop())
 
     def wake(self) -> None:
@@ -85,10 +87,10 @@ class WebhookSender:
     @property
     def lease(self) -> timedelta:
         """How long a claimed delivery stays ours: every hop of the request, and some."""
-        return timedelta(seconds=self.app.webhook_timeout * (MAX_REDIRECTS + 1) + 30)
+        return timedelta(seconds=self.settings.webhook_timeout * (MAX_REDIRECTS + 1) + 30)
 
     async def _loop(self) -> None:
-        poll = float(self.app.scheduler_poll_interval)
+        poll = float(self.settings.poll_interval)
         while True:
             delay = poll
             try:
@@ -110,13 +112,13 @@ class WebhookSender:
 
     async def send(self, delivery: store_webhooks.Delivery) -> None:
         attempt = delivery.attempts + 1
-        attempts = self.app.webhook_attempts
+        attempts = self.settings.webhook_attempts
         request = HTTPRequest(
             delivery.url,
             method="POST",
             body=json.dumps(payload(delivery)),
             headers={"Content-Type": "application/json"},
-            request_timeout=self.app.webhook_timeout,
+            request_timeout=self.settings.webhook_timeout,
             follow_redirects=True,
             max_redirects=MAX_REDIRECTS,
         )
@@ -151,7 +153,7 @@ class WebhookSender:
             error,
         )
         if retry and attempt < attempts:
-            wait = self.app.webhook_backoff * 2 ** (attempt - 1)
+            wait = self.settings.webhook_backoff * 2 ** (attempt - 1)
             store_webhooks.record_attempt(
                 self.store,
                 delivery.notification_id,

@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..runs.job import ExecutionOptions, Job
+
 # Named constraints keep migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -194,6 +196,22 @@ class ScheduleRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     created_by: Mapped[str] = mapped_column(String(255), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    @property
+    def job(self) -> Job:
+        """What the schedule runs. An option absent from `options` (or null) is unset: each
+        run gets the executor's setting of the day, not the one of the day it was stored."""
+        return Job(
+            target=self.target,
+            parameters=dict(self.parameters or {}),
+            options=ExecutionOptions.model_validate(self.options or {}),
+        )
+
+    @job.setter
+    def job(self, job: Job) -> None:
+        self.target = job.target
+        self.parameters = dict(job.parameters)
+        self.options = job.options.given()
 
 
 class ScheduleEventRow(Base):

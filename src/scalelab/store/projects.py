@@ -52,6 +52,10 @@ def get_project(session: Session, slug: str) -> ProjectRecord | None:
     return session.scalar(select(ProjectRecord).where(ProjectRecord.slug == slug))
 
 
+def project_by_id(session: Session, project_id: int) -> ProjectRecord | None:
+    return session.get(ProjectRecord, project_id)
+
+
 def project_with_role(
     session: Session, slug: str, identity: Identity
 ) -> tuple[ProjectRecord | None, RoleName | None]:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
+from ..runs.job import Job
 from ..runs.records import RunRecord
 from .db import Store
 from .models import (
@@ -50,9 +51,7 @@ class Firing:
     project_id: int
     slug: str
     name: str
-    target: str
-    parameters: dict[str, Any]
-    options: dict[str, Any]
+    job: Job
     notify: str
     webhook_url: str | None
     due: datetime
@@ -190,7 +189,8 @@ def take_due(
         for row, slug, archived_at in rows:
             try:
                 decision = decide(row, now)
-            except Exception as exc:  # e.g. a timezone gone from tzdata: stop, say why
+                job = row.job
+            except Exception as exc:  # a timezone gone from tzdata, a job unreadable: say why
                 session.add(_event(row, row.next_fire_at, "failed", worker, f"paused: {exc}"))
                 row.paused, row.next_fire_at = True, None
                 continue
@@ -242,9 +242,7 @@ def take_due(
                     project_id=row.project_id,
                     slug=slug,
                     name=row.name,
-                    target=row.target,
-                    parameters=dict(row.parameters),
-                    options=dict(row.options),
+                    job=job,
                     notify=row.notify,
                     webhook_url=row.webhook_url,
                     due=decision.fire,

@@ -1,0 +1,19 @@
+"""The in-process tier: the service tests' fixtures, over a service with no hub behind it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.inprocess.service import InProcessService, in_process_service
+from tests.service.conftest import callers, project
+
+__all__ = ["callers", "hub", "project"]
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessService]:
+    """Named like the real deployment's fixture, so that the service tests run here as they are."""
+    with in_process_service(tmp_path_factory.mktemp("inprocess")) as service:
+        yield service

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from scalelab.runs.executor import LocalExecutor
 from scalelab.runs.plan import Plan
-from scalelab.runs.records import RunRecord, now
+from scalelab.runs.records import Run, now
 
 
 class NoopExecutor(LocalExecutor):
     name = "noop"
 
-    async def execute(self, run: RunRecord, plan: Plan) -> None:
+    async def execute(self, run: Run, plan: Plan) -> None:
         for step in run.steps:
             step.status, step.started_at, step.finished_at = "succeeded", now(), now()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .errors import Conflict, NotFound
 from .roles import RoleName
-from .store import MembershipRecord, ProjectRecord, Store
+from .store import MembershipRow, ProjectRow, Store
 from .store import projects as repo
 from .workspaces import Workspaces
 
@@ -48,7 +48,7 @@ class Projects:
     stop_runs: Callable[[int], Awaitable[int]]  # cancels a project's unfinished runs
     log: logging.Logger
 
-    def _get(self, session: Session, project_id: int) -> ProjectRecord:
+    def _get(self, session: Session, project_id: int) -> ProjectRow:
         project = repo.project_by_id(session, project_id)
         if project is None:
             raise NotFound("the project no longer exists")
@@ -61,7 +61,7 @@ class Projects:
         owner: str,
         template: str,
         members: dict[str, RoleName] | None = None,
-    ) -> ProjectRecord:
+    ) -> ProjectRow:
         """A project with its workspace from `template`, owned by `owner`, with `members`."""
         with self.store.session() as session:
             if repo.get_project(session, slug) is not None:
@@ -98,14 +98,14 @@ class Projects:
             raise Conflict(f"{folder.name!r} in the workspaces folder is in the way; ask an admin")
         self.log.warning("Workspace folder %s had no project; archived it to %s", folder, kept)
 
-    def rename(self, project_id: int, title: str, actor: str) -> ProjectRecord:
+    def rename(self, project_id: int, title: str, actor: str) -> ProjectRow:
         with self.store.session() as session:
             project = self._get(session, project_id)
             _refuse_if_archived(project)
             repo.rename_project(session, project, title, actor)
         return project
 
-    async def set_archived(self, project_id: int, archived: bool, actor: str) -> ProjectRecord:
+    async def set_archived(self, project_id: int, archived: bool, actor: str) -> ProjectRow:
         """Archive (read-only: its runs stop, its schedules skip) or restore a project."""
         with self.store.session() as session:
             project = self._get(session, project_id)
@@ -138,7 +138,7 @@ class Projects:
 
     async def set_member(
         self, project_id: int, kind: str, name: str, role: RoleName, actor: str
-    ) -> MembershipRecord:
+    ) -> MembershipRow:
         """Add a member, or change a member's role (the caller checked the name exists)."""
         with self.store.session() as session:
             project = self._get(session, project_id)
@@ -153,6 +153,6 @@ class Projects:
         await self.guard.sync(project.slug)
 
 
-def _refuse_if_archived(project: ProjectRecord) -> None:
+def _refuse_if_archived(project: ProjectRow) -> None:
     if project.archived_at is not None:
         raise Conflict(f"project {project.slug!r} is archived; restore it first")

@@ -54,6 +54,31 @@ def log_in(page: Page, hub: Hub, user: str) -> None:
     page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
 
 
+def show_scalelab_panel(page: Page) -> None:
+    """Show the ScaleLab side panel, whether or not the lab already shows it.
+
+    Its icon toggles it, and the lab shows it by itself at a first login (or after
+    `?reset`), maybe just after this looks: click until it stays shown.
+    """
+    panel = page.locator("#scalelab-panel")
+    for _ in range(3):
+        if panel.is_visible():
+            return
+        page.click('.jp-SideBar [data-id="scalelab-panel"]')
+        try:
+            expect(panel).to_be_visible(timeout=3_000)
+        except AssertionError:
+            continue
+    expect(panel).to_be_visible()
+
+
+def project_dashboard(page: Page, slug: str) -> Locator:
+    """The dashboard of project `slug`, a tab of the main area."""
+    return page.locator("#jp-main-dock-panel .jp-MainAreaWidget").filter(
+        has=page.locator(f'[data-testid="scalelab-dashboard"][data-slug="{slug}"]')
+    )
+
+
 def workspace_item(page: Page, slug: str, name: str) -> Locator:
     """A file of project `slug` in the file browser, once it lists that project's folder.
 
@@ -67,11 +92,14 @@ def open_new_example_project(page: Page, slug: str) -> None:
     # A fresh layout: not the folders and notebooks an earlier test left open in this server.
     page.goto(page.url.split("/lab")[0] + "/lab?reset")
     page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
-    page.click('.jp-SideBar [data-id="scalelab-panel"]')
+    show_scalelab_panel(page)
     form = page.get_by_test_id("scalelab-new-project")
     form.locator('input[name="slug"]').fill(slug)
     form.locator("select").select_option("example")
     form.get_by_role("button", name="Create").click()
-    expect(page.get_by_test_id("scalelab-my-role")).to_contain_text("owner")
+    # The new project opens as a dashboard in the main area, at its overview.
+    expect(project_dashboard(page, slug).get_by_test_id("scalelab-my-role")).to_contain_text(
+        "owner"
+    )
     page.get_by_test_id("scalelab-open-workspace").click()
     expect(workspace_item(page, slug, "01_ingest.ipynb")).to_be_visible(timeout=30_000)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, show_scalelab_panel
 from tests.hubctl import Hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hub]
@@ -16,8 +17,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.hub]
 def test_scalelab_panel_shows_user_and_health(page: Page, hub: Hub, artifacts: Path) -> None:
     try:
         log_in(page, hub, "alice")
-        page.click('.jp-SideBar [data-id="scalelab-panel"]')
+        # Her first login: the lab shows the ScaleLab panel without her looking for its icon.
         panel = page.locator("#scalelab-panel")
+        expect(panel).to_be_visible()
+        expect(page.locator('.jp-SideBar [data-id="scalelab-panel"]')).to_have_class(
+            re.compile(r"\blm-mod-current\b")
+        )
+        show_scalelab_panel(page)
         expect(panel.get_by_test_id("scalelab-user")).to_have_text("alice")
         expect(panel.get_by_test_id("scalelab-health")).to_contain_text("Service ok")
         expect(panel.get_by_test_id("scalelab-error")).to_be_hidden()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import log_in, workspace_item
+from tests.e2e.conftest import log_in, project_dashboard, show_scalelab_panel, workspace_item
 from tests.hubctl import Hub
 from tests.waiting import wait_until
 
@@ -17,13 +17,16 @@ SLUG = "shared-analysis"
 
 
 def open_panel(page: Page) -> None:
-    page.click('.jp-SideBar [data-id="scalelab-panel"]')
+    show_scalelab_panel(page)
     expect(page.get_by_test_id("scalelab-user")).not_to_have_text("Loading…")
 
 
 def open_workspace_notebook(page: Page, name: str) -> None:
+    # The project's entry opens its dashboard; the workspace button is on its overview.
     page.get_by_test_id(f"scalelab-project-{SLUG}").click()
-    page.get_by_test_id("scalelab-open-workspace").click()
+    dashboard = project_dashboard(page, SLUG)
+    dashboard.get_by_test_id("scalelab-dashboard-tab-overview").click()
+    dashboard.get_by_test_id("scalelab-open-workspace").click()
     item = workspace_item(page, SLUG, name)
     expect(item).to_be_visible(timeout=30_000)
     item.dblclick()
@@ -59,6 +62,7 @@ def test_owner_adds_viewer_who_cannot_save_there(
         form.locator('input[name="slug"]').fill(SLUG)
         form.get_by_role("button", name="Create").click()
         expect(owner.get_by_test_id("scalelab-my-role")).to_contain_text("owner")
+        owner.get_by_test_id("scalelab-dashboard-tab-members").click()
         add = owner.get_by_test_id("scalelab-add-member")
         add.locator('input[name="member-name"]').fill("bob")
         add.locator('select[name="member-role"]').select_option("viewer")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import log_in, open_new_example_project, workspace_item
+from tests.e2e.conftest import (
+    log_in,
+    open_new_example_project,
+    project_dashboard,
+    workspace_item,
+)
 from tests.hubctl import Hub
 
 pytestmark = [pytest.mark.e2e, pytest.mark.hub]
@@ -39,10 +45,21 @@ def test_run_from_the_form_open_the_output_and_compare(
     try:
         log_in(page, hub, "alice")
         open_new_example_project(page, SLUG)
+        # The project is a dashboard in the main area, with a tab per view; the panel stays.
+        dashboard = project_dashboard(page, SLUG)
+        expect(dashboard).to_have_count(1)
+        tabs = dashboard.locator(".lm-TabBar-tab")
+        expect(tabs).to_have_text(["Overview", "Runs", "Schedules", "Members", "Audit"])
+        expect(dashboard.get_by_test_id("scalelab-current-title")).to_have_text(SLUG)
+        expect(page.locator("#scalelab-panel")).to_be_attached()
+        page.screenshot(path=str(artifacts / "dashboard-overview.png"))
 
         run_with_parameters(page, "0.5")
-        # Starting a run shows it, selected, in the panel's Runs view.
+        # Starting a run shows it, selected, in the Runs tab of the project's dashboard.
         expect(page.locator("#scalelab-panel")).to_be_visible()
+        expect(dashboard.get_by_test_id("scalelab-dashboard-tab-runs")).to_have_class(
+            re.compile(r"\blm-mod-current\b")
+        )
         latest_run_finished(page)
         page.screenshot(path=str(artifacts / "runs-finished.png"))
         detail = page.get_by_test_id("scalelab-run-detail")

@@ -92,6 +92,8 @@ def test_schedule_a_notebook_every_minute_and_see_its_run(
         expect(output).to_contain_text("the warehouse is down")
 
         # A finished run can be promoted to a schedule of its own: the form starts from it.
+        # (The output is in front of the dashboard: the project's entry brings it back.)
+        page.get_by_test_id(f"scalelab-project-{SLUG}").click()
         detail.get_by_test_id("scalelab-run-schedule").click()
         expect(page.locator(".jp-Dialog-header")).to_contain_text(f"Schedule {NOTEBOOK}")
         expect(page.get_by_test_id("scalelab-cron-preview").locator("li")).to_have_count(5)

@@ -14,7 +14,7 @@ import pytest
 from scalelab.runs.dask import DaskExecutor
 from scalelab.runs.executor import new_record
 from scalelab.runs.plan import make_plan
-from scalelab.runs.records import RunFolder, RunRecord
+from scalelab.runs.records import Run, RunFolder
 from tests.runs.conftest import outputs_text, write_notebook
 from tests.runs.test_engine import make_pipeline, output_of
 from tests.waiting import wait_until
@@ -40,8 +40,8 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             cluster.close()
 
 
-def run(workdir: Path, target: str, scheduler: str, **options) -> RunRecord:
-    async def go() -> RunRecord:
+def run(workdir: Path, target: str, scheduler: str, **options) -> Run:
+    async def go() -> Run:
         plan = make_plan(workdir, target, {})
         executor = DaskExecutor(RunFolder(workdir / "runs"), scheduler_address=scheduler, **options)
         try:
@@ -119,7 +119,7 @@ def test_the_service_config_chooses_dask_by_name(tmp_path: Path, scheduler: str)
         write_notebook(tmp_path / "nb.ipynb", "n = 1", "print(n * 7)")
         plan = make_plan(tmp_path, "nb.ipynb", {"n": 6})
 
-        async def go() -> RunRecord:
+        async def go() -> Run:
             try:
                 store = RunFolder(tmp_path / "runs")
                 return await app.runs.executor.process(new_record(plan), plan, store)

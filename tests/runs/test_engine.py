@@ -12,13 +12,13 @@ import pytest
 
 from scalelab.runs.executor import LocalExecutor, new_record
 from scalelab.runs.plan import make_plan
-from scalelab.runs.records import RunFolder, RunRecord
+from scalelab.runs.records import Run, RunFolder
 from tests.runs.conftest import outputs_text, write_notebook
 from tests.waiting import wait_until
 
 
-def run(workdir: Path, target: str, params: dict | None = None, **options) -> RunRecord:
-    async def go() -> RunRecord:
+def run(workdir: Path, target: str, params: dict | None = None, **options) -> Run:
+    async def go() -> Run:
         plan = make_plan(workdir, target, params or {})
         executor = LocalExecutor(RunFolder(workdir / "runs"), **options)
         try:
@@ -29,7 +29,7 @@ def run(workdir: Path, target: str, params: dict | None = None, **options) -> Ru
     return asyncio.run(go())
 
 
-def output_of(workdir: Path, record: RunRecord, step: str | None = None):
+def output_of(workdir: Path, record: Run, step: str | None = None):
     s = record.step(step) if step else record.steps[0]
     return nbformat.read(workdir / "runs" / record.id / s.output, as_version=4)
 
@@ -116,7 +116,7 @@ def test_cancelling_a_run_kills_its_kernel_and_says_cancelled(tmp_path: Path) ->
     )
     store = RunFolder(tmp_path / "runs")
 
-    async def go() -> RunRecord:
+    async def go() -> Run:
         plan = make_plan(tmp_path, "nb.ipynb", {})
         record = new_record(plan)
         executor = LocalExecutor(store)

@@ -15,7 +15,7 @@ from scalelab.errors import InvalidInput
 from scalelab.runs.executor import LocalExecutor, new_record
 from scalelab.runs.job import ExecutionOptions, Job, plan_job
 from scalelab.runs.parameters import json_default
-from scalelab.runs.records import RunFolder, RunRecord
+from scalelab.runs.records import Run, RunFolder
 from scalelab.service.models import RunCreate, ScheduleCreate
 from scalelab.service.runs import describe_parameters
 from scalelab.store.models import ScheduleRow
@@ -127,8 +127,8 @@ def test_described_parameters_carry_json_defaults(tmp_path: Path) -> None:
     ]
 
 
-def run_job(workdir: Path, job: Job, **settings: object) -> RunRecord:
-    async def go() -> RunRecord:
+def run_job(workdir: Path, job: Job, **settings: object) -> Run:
+    async def go() -> Run:
         plan = plan_job(job, workdir)
         executor = LocalExecutor(RunFolder(workdir / "runs"), **settings)
         try:

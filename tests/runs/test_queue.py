@@ -8,7 +8,7 @@ from pathlib import Path
 
 from scalelab.runs.executor import LocalExecutor, new_record
 from scalelab.runs.plan import make_plan
-from scalelab.runs.records import RunFolder, RunRecord
+from scalelab.runs.records import Run, RunFolder
 from scalelab.service.runs import run_model
 from tests.runs.conftest import write_notebook
 
@@ -28,12 +28,12 @@ def test_runs_beyond_max_parallel_wait_queued_with_their_place(tmp_path: Path) -
     write_notebook(tmp_path / "hold.ipynb", "n = 0", HOLD)
     store = RunFolder(tmp_path / "runs")
 
-    def seen(record: RunRecord) -> tuple[str, int | None]:
+    def seen(record: Run) -> tuple[str, int | None]:
         saved = store.load(record.id)  # what others read: the saved record
         model = run_model(saved, "p")
         return model.status, model.queue_position
 
-    async def go() -> list[RunRecord]:
+    async def go() -> list[Run]:
         executor = LocalExecutor(store, max_parallel=1, pool_size=1)
         records, tasks = [], []
         try:
@@ -73,7 +73,7 @@ def test_a_run_cancelled_while_queued_gives_up_its_place(tmp_path: Path) -> None
     write_notebook(tmp_path / "hold.ipynb", "n = 0", HOLD)
     store = RunFolder(tmp_path / "runs")
 
-    async def go() -> list[RunRecord]:
+    async def go() -> list[Run]:
         executor = LocalExecutor(store, max_parallel=1, pool_size=1)
         records, tasks = [], []
         try:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from scalelab.roles import ROLES, includes
 from scalelab.store import Store
-from scalelab.store.models import NotificationRow, ProjectRecord
+from scalelab.store.models import NotificationRow, ProjectRow
 from tests.hubctl import Hub
 from tests.runs.conftest import write_notebook
 from tests.service.conftest import ROLE_USERS, Caller
@@ -86,9 +86,7 @@ def test_delivery_details_are_for_editors_and_above_only(
     store = Store(f"sqlite:///{hub.data_root / 'scalelab.sqlite'}")
     try:
         with store.session() as session:
-            project_id = session.scalar(
-                select(ProjectRecord.id).where(ProjectRecord.slug == project)
-            )
+            project_id = session.scalar(select(ProjectRow.id).where(ProjectRow.slug == project))
             for state, said in (("failed", detail), ("pending", "attempt 1 of 4: HTTP 502")):
                 session.add(
                     NotificationRow(

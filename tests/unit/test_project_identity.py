@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from scalelab.runs.records import RunRecord, now
+from scalelab.runs.records import Run, now
 from scalelab.store import Store
 from scalelab.store import projects as repo
 from scalelab.store.runs import ProjectGone, ProjectRuns
 
 
-def _record(run_id: str) -> RunRecord:
-    return RunRecord(id=run_id, kind="notebook", target="a.ipynb", workdir=".", status="running")
+def _record(run_id: str) -> Run:
+    return Run(id=run_id, kind="notebook", target="a.ipynb", workdir=".", status="running")
 
 
 def test_a_deleted_projects_id_is_never_given_to_the_next(store: Store) -> None:

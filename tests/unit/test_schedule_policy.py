@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from scalelab.schedules.cron import Cron
-from scalelab.schedules.policy import MAX_LISTED_MISSES, decide
+from scalelab.schedules.policy import MAX_LISTED_MISSES, Overlap, decide, overlap
 
 EVERY_MINUTE = Cron("* * * * *")
 T = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -61,3 +63,26 @@ def test_a_very_long_outage_still_finds_the_newest_fire_time() -> None:
     d = decide(EVERY_MINUTE, T, now, misfire="skip", deadline=HOUR, tolerance=TOL)
     assert d.fire == T + timedelta(days=30)
     assert d.unlisted_misses >= 10_000
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "status", "archived", "expected"),
+    [
+        (
+            "forbid",
+            "running",
+            False,
+            Overlap(skip="run r1 was still going (concurrency policy forbid)"),
+        ),
+        ("forbid", "succeeded", False, Overlap()),
+        ("allow", "running", False, Overlap()),
+        ("replace", "queued", False, Overlap(replaces="r1")),
+        ("replace", "failed", False, Overlap()),
+        ("allow", None, True, Overlap(skip="the project is archived")),
+    ],
+)
+def test_overlap_rules(
+    concurrency: str, status: str | None, archived: bool, expected: Overlap
+) -> None:
+    previous = "r1" if status else None
+    assert overlap(concurrency, previous, status, archived) == expected  # type: ignore[arg-type]

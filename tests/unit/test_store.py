@@ -9,7 +9,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from scalelab.identity import Identity
-from scalelab.store import Store, UserRecord, get_preferences, set_preferences, touch_user
+from scalelab.store import Store, UserRow, get_preferences, set_preferences, touch_user
 
 
 def test_upgrade_creates_schema_at_head(db_url: str) -> None:
@@ -43,15 +43,15 @@ def test_touch_user_creates_once_and_refreshes(store: Store) -> None:
         assert again.last_seen > last_seen
         assert again.admin is True
     with store.session() as session:
-        assert len(session.scalars(select(UserRecord)).all()) == 1
+        assert len(session.scalars(select(UserRow)).all()) == 1
 
 
 def test_user_names_are_unique(store: Store) -> None:
     with pytest.raises(IntegrityError), store.session() as session:
-        session.add(UserRecord(name="bob", kind="user", admin=False, preferences={}))
-        session.add(UserRecord(name="bob", kind="user", admin=False, preferences={}))
+        session.add(UserRow(name="bob", kind="user", admin=False, preferences={}))
+        session.add(UserRow(name="bob", kind="user", admin=False, preferences={}))
     with store.session() as session:  # the failed transaction left nothing behind
-        assert session.scalars(select(UserRecord)).all() == []
+        assert session.scalars(select(UserRow)).all() == []
 
 
 def test_preferences_round_trip(store: Store) -> None:

@@ -33,7 +33,7 @@ from scalelab.service.webhook_guard import (
 )
 from scalelab.service.webhooks import WebhookSender, guarded_client
 from scalelab.store import Store
-from scalelab.store.models import NotificationRow, ProjectRecord, utcnow
+from scalelab.store.models import NotificationRow, ProjectRow, utcnow
 
 DENIED = [
     "127.0.0.1",
@@ -222,7 +222,7 @@ def test_a_refused_delivery_fails_at_once_without_retries(
     store = Store(f"sqlite:///{tmp_path / 'scalelab.sqlite'}")
     store.upgrade()
     with store.session() as session:
-        project = ProjectRecord(slug="p", title="p", created_by="alice")
+        project = ProjectRow(slug="p", title="p", created_by="alice")
         session.add(project)
         session.flush()
         note = NotificationRow(

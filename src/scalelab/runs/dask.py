@@ -25,7 +25,7 @@ from .engine import StepOutcome, execute_notebook, prepare_notebook
 from .executor import StepExecutor
 from .kernels import start_kernel
 from .plan import Plan, PlannedStep
-from .records import RunRecord
+from .records import Run
 
 _RUNNING: dict[str, int] = {}  # in each worker process: task key -> pid of its kernel
 
@@ -108,9 +108,7 @@ class DaskExecutor(StepExecutor):
             self._client = await Client(address, asynchronous=True)
         return self._client
 
-    async def _attempt(
-        self, step: PlannedStep, plan: Plan, output: Path, run: RunRecord
-    ) -> StepOutcome:
+    async def _attempt(self, step: PlannedStep, plan: Plan, output: Path, run: Run) -> StepOutcome:
         client = await self.client()
         key = f"scalelab-{run.id}-{step.name}-{uuid.uuid4().hex[:8]}"
         env = {"SCALELAB_RUN_ID": run.id, "SCALELAB_STEP": step.name}

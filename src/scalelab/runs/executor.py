@@ -24,26 +24,26 @@ from .engine import StepOutcome, execute_notebook, prepare_notebook
 from .kernels import KernelPool
 from .lineage import cache_key, environment, file_sha256, hash_files
 from .plan import Plan, PlannedStep
-from .records import Lineage, RunRecord, StepRecord, now
+from .records import UNFINISHED, Lineage, Run, Step, now
 from .slots import Slots
 
-Listener = Callable[[RunRecord, StepRecord | None, str], None]
+Listener = Callable[[Run, Step | None, str], None]
 
 
 class RunStore(Protocol):
-    def save(self, record: RunRecord) -> None: ...
+    def save(self, record: Run) -> None: ...
     def folder(self, run_id: str) -> Path: ...
-    def find_reusable(self, cache_key: str) -> tuple[RunRecord, StepRecord] | None: ...
+    def find_reusable(self, cache_key: str) -> tuple[Run, Step] | None: ...
 
 
-def new_record(plan: Plan, **fields: Any) -> RunRecord:
-    return RunRecord(
+def new_record(plan: Plan, **fields: Any) -> Run:
+    return Run(
         kind=plan.kind,  # type: ignore[arg-type]
         target=plan.target,
         workdir=str(plan.workdir),
         parameters=plan.parameters,
         steps=[
-            StepRecord(name=s.name, notebook=s.notebook, parameters=s.parameters, kernel=s.kernel)
+            Step(name=s.name, notebook=s.notebook, parameters=s.parameters, kernel=s.kernel)
             for s in plan.steps
         ],
         **fields,
@@ -63,12 +63,12 @@ class Executor(LoggingConfigurable):
         self.listener = listener
         self._stores: dict[str, RunStore] = {}
 
-    def store_of(self, run: RunRecord) -> RunStore:
+    def store_of(self, run: Run) -> RunStore:
         store = self._stores.get(run.id) or self.store
         assert store is not None, "no run store given"
         return store
 
-    def emit(self, run: RunRecord, step: StepRecord | None, message: str) -> None:
+    def emit(self, run: Run, step: Step | None, message: str) -> None:
         store = self.store_of(run)
         store.save(run)
         # The run's log: one line per event, beside its output notebooks.
@@ -82,10 +82,10 @@ class Executor(LoggingConfigurable):
         if self.listener:
             self.listener(run, step, message)
 
-    async def before(self, run: RunRecord) -> None:
+    async def before(self, run: Run) -> None:
         self.mark_started(run)
 
-    def mark_started(self, run: RunRecord) -> None:
+    def mark_started(self, run: Run) -> None:
         run.status = "running"
         run.queue_position = None
         run.started_at = now()
@@ -93,13 +93,13 @@ class Executor(LoggingConfigurable):
         run.environment = environment()
         self.emit(run, None, "started")
 
-    async def on_failure(self, run: RunRecord, error: BaseException | None) -> None:
+    async def on_failure(self, run: Run, error: BaseException | None) -> None:
         self.emit(run, None, run.error or run.status)
 
-    async def on_complete(self, run: RunRecord) -> None:
+    async def on_complete(self, run: Run) -> None:
         self.emit(run, None, "succeeded")
 
-    async def process(self, run: RunRecord, plan: Plan, store: RunStore | None = None) -> RunRecord:
+    async def process(self, run: Run, plan: Plan, store: RunStore | None = None) -> Run:
         """Run `plan`, keeping `run` (in `store`, or the executor's own) up to date throughout."""
         if store is not None:
             self._stores[run.id] = store
@@ -108,7 +108,7 @@ class Executor(LoggingConfigurable):
         finally:
             self._stores.pop(run.id, None)
 
-    async def _process(self, run: RunRecord, plan: Plan) -> RunRecord:
+    async def _process(self, run: Run, plan: Plan) -> Run:
         await self.before(run)
         try:
             await self.execute(run, plan)
@@ -137,13 +137,13 @@ class Executor(LoggingConfigurable):
         return run
 
     @staticmethod
-    def _close_steps(run: RunRecord, status: str) -> None:
+    def _close_steps(run: Run, status: str) -> None:
         for step in run.steps:
-            if step.status in ("queued", "running"):
+            if step.status in UNFINISHED:
                 step.status = status  # type: ignore[assignment]
                 step.finished_at = step.finished_at or now()
 
-    async def execute(self, run: RunRecord, plan: Plan) -> None:
+    async def execute(self, run: Run, plan: Plan) -> None:
         raise NotImplementedError
 
     async def close(self) -> None:
@@ -169,16 +169,16 @@ class StepExecutor(Executor):
     ) -> None:
         super().__init__(store, listener, **kwargs)
         self._slots = Slots(self.max_parallel, on_change=self._queue_moved)
-        self._queued: dict[str, RunRecord] = {}  # runs waiting for their first slot
+        self._queued: dict[str, Run] = {}  # runs waiting for their first slot
 
-    async def before(self, run: RunRecord) -> None:
+    async def before(self, run: Run) -> None:
         # Not running yet: a run starts when its first step gets a slot (or is reused).
         run.executor = self.name
 
     def warm(self, plan: Plan) -> None:
         """Get ready for the steps of `plan` before the first one asks (here: nothing)."""
 
-    async def execute(self, run: RunRecord, plan: Plan) -> None:
+    async def execute(self, run: Run, plan: Plan) -> None:
         self.warm(plan)
         broken: set[str] = set()
         for wave in plan.waves:
@@ -201,7 +201,7 @@ class StepExecutor(Executor):
             }
             self.store_of(run).save(run)
 
-    async def _run_step(self, run: RunRecord, plan: Plan, step: PlannedStep) -> None:
+    async def _run_step(self, run: Run, plan: Plan, step: PlannedStep) -> None:
         record = run.step(step.name)
         workdir = plan.workdir
         notebook_sha = file_sha256(workdir / step.notebook) or ""
@@ -235,7 +235,7 @@ class StepExecutor(Executor):
         )
 
     @contextlib.asynccontextmanager
-    async def _slot(self, run: RunRecord) -> AsyncIterator[None]:
+    async def _slot(self, run: Run) -> AsyncIterator[None]:
         """A slot for one step of `run`. Until its first step gets one, the run is `queued`,
         with its place in the queue kept up to date in its record."""
         if run.status == "queued":
@@ -266,13 +266,11 @@ class StepExecutor(Executor):
             except Exception:
                 self.log.exception("run %s: its place in the queue was not saved", run_id)
 
-    async def _attempt(
-        self, step: PlannedStep, plan: Plan, output: Path, run: RunRecord
-    ) -> StepOutcome:
+    async def _attempt(self, step: PlannedStep, plan: Plan, output: Path, run: Run) -> StepOutcome:
         """One attempt of `step`, its output notebook written to `output`."""
         raise NotImplementedError
 
-    def _reuse(self, run: RunRecord, record: StepRecord, workdir: Path, step: PlannedStep) -> bool:
+    def _reuse(self, run: Run, record: Step, workdir: Path, step: PlannedStep) -> bool:
         store = self.store_of(run)
         found = store.find_reusable(record.cache_key or "")
         if found is None:
@@ -323,9 +321,7 @@ class LocalExecutor(StepExecutor):
             for kernel in {s.kernel for s in plan.steps}:
                 self.pool.warm(kernel, plan.run_as)
 
-    async def _attempt(
-        self, step: PlannedStep, plan: Plan, output: Path, run: RunRecord
-    ) -> StepOutcome:
+    async def _attempt(self, step: PlannedStep, plan: Plan, output: Path, run: Run) -> StepOutcome:
         workdir = plan.workdir
         nb = await asyncio.get_running_loop().run_in_executor(
             None, prepare_notebook, workdir / step.notebook, step.parameters

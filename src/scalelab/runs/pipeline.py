@@ -73,7 +73,7 @@ def _check_format(text: str) -> None:
 _templates = BoundedSandbox(undefined=StrictUndefined, autoescape=False)
 
 
-class Step(BaseModel):
+class StepSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=STEP_NAME)
@@ -91,7 +91,7 @@ class Pipeline(BaseModel):
     name: str
     description: str = ""
     parameters: dict[str, Any] = Field(default_factory=dict)
-    steps: list[Step] = Field(min_length=1)
+    steps: list[StepSpec] = Field(min_length=1)
 
     def order(self) -> list[list[str]]:
         """Steps in waves: every step of a wave only needs steps of earlier waves."""
@@ -104,7 +104,7 @@ class Pipeline(BaseModel):
             sorter.done(*ready)
         return waves
 
-    def step(self, name: str) -> Step:
+    def step(self, name: str) -> StepSpec:
         return next(s for s in self.steps if s.name == name)
 
 
@@ -155,7 +155,7 @@ def check_pipeline(pipeline: Pipeline, folder: Path) -> None:
         raise InvalidInput(f"the steps' needs form a cycle: {cycle}") from None
 
 
-def render_parameters(step: Step, params: dict[str, Any]) -> dict[str, Any]:
+def render_parameters(step: StepSpec, params: dict[str, Any]) -> dict[str, Any]:
     """The step's parameters with `{{ params.x }}` filled in from the pipeline's parameters.
 
     A value that is only `{{ params.x }}` takes x as it is (a number stays a number); other

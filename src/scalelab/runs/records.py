@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 
 Status = Literal["queued", "running", "succeeded", "failed", "cancelled", "skipped"]
 Trigger = Literal["user", "schedule", "ci", "monitor"]
+# The statuses of runs and steps, in two sets every module shares.
+UNFINISHED: frozenset[str] = frozenset({"queued", "running"})
 FINAL: frozenset[str] = frozenset({"succeeded", "failed", "cancelled", "skipped"})
 
 
@@ -31,7 +33,7 @@ class Lineage(BaseModel):
     outputs: dict[str, str | None] = Field(default_factory=dict, description="path -> sha256")
 
 
-class StepRecord(BaseModel):
+class Step(BaseModel):
     name: str
     notebook: str
     status: Status = "queued"
@@ -48,7 +50,7 @@ class StepRecord(BaseModel):
     reused_from: str | None = Field(default=None, description="run whose outputs were reused")
 
 
-class RunRecord(BaseModel):
+class Run(BaseModel):
     id: str = Field(default_factory=new_run_id)
     kind: Literal["notebook", "pipeline"]
     target: str = Field(description="notebook or pipeline.yaml, relative to the working folder")
@@ -67,9 +69,9 @@ class RunRecord(BaseModel):
         default=None, description="while queued for an executor slot: its place, 1 being next"
     )
     environment: dict[str, Any] = Field(default_factory=dict)
-    steps: list[StepRecord] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
 
-    def step(self, name: str) -> StepRecord:
+    def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)
 
 
@@ -85,36 +87,34 @@ class RunFolder:
     def folder(self, run_id: str) -> Path:
         return self.root / run_id
 
-    def save(self, record: RunRecord) -> None:
+    def save(self, record: Run) -> None:
         folder = self.folder(record.id)
         folder.mkdir(parents=True, exist_ok=True)
         partial = folder / ".run.json.partial"
         partial.write_text(record.model_dump_json(indent=2))
         os.replace(partial, folder / "run.json")
 
-    def load(self, run_id: str) -> RunRecord:
-        return RunRecord.model_validate_json((self.folder(run_id) / "run.json").read_text())
+    def load(self, run_id: str) -> Run:
+        return Run.model_validate_json((self.folder(run_id) / "run.json").read_text())
 
-    def all(self) -> list[RunRecord]:
+    def all(self) -> list[Run]:
         if not self.root.exists():
             return []
         found = []
         for path in sorted(self.root.glob("*/run.json")):
             try:
-                found.append(RunRecord.model_validate(json.loads(path.read_text())))
+                found.append(Run.model_validate(json.loads(path.read_text())))
             except (ValueError, OSError):
                 continue  # a record being written, or damaged: not one to reuse
         return found
 
-    def find_reusable(self, cache_key: str) -> tuple[RunRecord, StepRecord] | None:
+    def find_reusable(self, cache_key: str) -> tuple[Run, Step] | None:
         return newest_reusable(
             sorted(self.all(), key=lambda r: r.created_at, reverse=True), cache_key
         )
 
 
-def newest_reusable(
-    newest_first: Iterable[RunRecord], cache_key: str
-) -> tuple[RunRecord, StepRecord] | None:
+def newest_reusable(newest_first: Iterable[Run], cache_key: str) -> tuple[Run, Step] | None:
     """The newest successful step with this cache key (the caller checks its outputs)."""
     for record in newest_first:
         for step in record.steps:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from itertools import chain
 from typing import Literal
 
+from ..runs.records import UNFINISHED
 from .cron import Cron
 
 MisfirePolicy = Literal["skip", "run_once"]
@@ -102,3 +103,30 @@ def _miss_reason(
         f"the scheduler was not running; more than {deadline.total_seconds():.0f} s late, "
         "past the catch-up deadline"
     )
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """What a fire time does about the schedule's previous run, and the project's state."""
+
+    skip: str | None = None  # why the fire time is skipped; None: it runs
+    replaces: str | None = None  # the previous run, to cancel first (policy replace)
+
+
+def overlap(
+    concurrency: ConcurrencyPolicy,
+    previous_run: str | None,
+    previous_status: str | None,
+    archived: bool,
+) -> Overlap:
+    """An archived project runs nothing; a previous run still going is left alone (`allow`),
+    kept and this fire time skipped (`forbid`), or cancelled for the new one (`replace`)."""
+    if archived:
+        return Overlap(skip="the project is archived")
+    if previous_run is None or previous_status not in UNFINISHED:
+        return Overlap()
+    if concurrency == "forbid":
+        return Overlap(skip=f"run {previous_run} was still going (concurrency policy forbid)")
+    if concurrency == "replace":
+        return Overlap(replaces=previous_run)
+    return Overlap()

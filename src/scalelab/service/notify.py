@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 from traitlets import Float, Integer, List, TraitError, Unicode, validate
 from traitlets.config import LoggingConfigurable
 
-from ..runs.records import RunRecord
+from ..runs.records import Run
 from ..store import schedules as store_schedules
 from ..store.models import utcnow
 from .webhook_guard import IPNetwork, parse_networks
@@ -85,7 +85,7 @@ class Notifier(LoggingConfigurable):
         url = f"{self.public_url.rstrip('/')}/hub/user-redirect/lab{path}"
         return url + ("?" + urlencode(query) if query else "")
 
-    def run_links(self, record: RunRecord, slug: str) -> dict[str, str]:
+    def run_links(self, record: Run, slug: str) -> dict[str, str]:
         links: dict[str, str] = {}
         failed = next((s for s in record.steps if s.status == "failed"), None)
         step = failed or (record.steps[-1] if record.steps else None)
@@ -105,7 +105,7 @@ class Notifier(LoggingConfigurable):
                 )
         return links
 
-    def run_finished(self, firing: store_schedules.Firing, record: RunRecord) -> None:
+    def run_finished(self, firing: store_schedules.Firing, record: Run) -> None:
         failed = record.status != "succeeded"
         if firing.notify == "never" or (not failed and firing.notify != "always"):
             return

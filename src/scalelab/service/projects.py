@@ -29,7 +29,7 @@ from .openapi import Operation
 TAGS = ("projects",)
 
 
-def project_model(project: store.ProjectRecord, role: RoleName | None) -> ProjectModel:
+def project_model(project: store.ProjectRow, role: RoleName | None) -> ProjectModel:
     return ProjectModel(
         slug=project.slug,
         title=project.title,
@@ -83,7 +83,7 @@ class ProjectScoped(BaseHandler):
 
     slug: str
     role: RoleName | None
-    project: store.ProjectRecord
+    project: store.ProjectRow
     db: Session | None = None
 
     async def prepare(self) -> None:

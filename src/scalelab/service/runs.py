@@ -15,7 +15,7 @@ from ..runs.executor import new_record
 from ..runs.job import Job, plan_job
 from ..runs.parameters import is_json_data, json_default
 from ..runs.plan import Plan
-from ..runs.records import FINAL, RunRecord, Trigger
+from ..runs.records import FINAL, Run, Trigger
 from ..store.runs import (
     ProjectGone,
     ProjectRuns,
@@ -30,7 +30,6 @@ from .models import (
     RunCreate,
     RunList,
     RunModel,
-    StepModel,
 )
 from .openapi import Operation
 from .projects import ProjectScoped
@@ -46,7 +45,7 @@ class MadeRun:
     """A job's run, checked and recorded in memory: ready to save and start."""
 
     runs: ProjectRuns
-    record: RunRecord
+    record: Run
     plan: Plan
 
 
@@ -56,7 +55,7 @@ class RunManager:
     def __init__(self, app: ScaleLab) -> None:
         self.app = app
         self.executor = app.executor_class(parent=app)
-        self.tasks: dict[str, asyncio.Task[RunRecord]] = {}
+        self.tasks: dict[str, asyncio.Task[Run]] = {}
         self.outputs = app.data.runs
 
     def runs_of(self, project_id: int, slug: str) -> ProjectRuns:
@@ -99,7 +98,7 @@ class RunManager:
         trigger: Trigger,
         triggered_by: str,
         schedule_id: int | None = None,
-    ) -> RunRecord:
+    ) -> Run:
         """Check `job`, save its run and start it; the saved record is returned at once."""
         made = await asyncio.get_running_loop().run_in_executor(
             None,
@@ -116,18 +115,18 @@ class RunManager:
         self.submit(made.runs, made.record, made.plan)
         return made.record
 
-    def submit(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> asyncio.Task[RunRecord]:
+    def submit(self, runs: ProjectRuns, record: Run, plan: Any) -> asyncio.Task[Run]:
         runs.save(record)
         return self.start(runs, record, plan)
 
-    def start(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> asyncio.Task[RunRecord]:
+    def start(self, runs: ProjectRuns, record: Run, plan: Any) -> asyncio.Task[Run]:
         """Execute a run whose record is saved already."""
         task = asyncio.ensure_future(self._process(runs, record, plan))
         self.tasks[record.id] = task
         task.add_done_callback(lambda _t, rid=record.id: self.tasks.pop(rid, None))
         return task
 
-    async def _process(self, runs: ProjectRuns, record: RunRecord, plan: Any) -> RunRecord:
+    async def _process(self, runs: ProjectRuns, record: Run, plan: Any) -> Run:
         try:
             return await self.executor.process(record, plan, runs)
         except ProjectGone:
@@ -157,43 +156,13 @@ class RunManager:
         await self.executor.close()
 
 
-def run_model(record: RunRecord, slug: str) -> RunModel:
+def run_model(record: Run, slug: str) -> RunModel:
+    """The API's view of a run: the record as it is, with outputs as paths in the lab."""
     steps = [
-        StepModel(
-            name=s.name,
-            notebook=s.notebook,
-            status=s.status,
-            parameters=s.parameters,
-            kernel=s.kernel,
-            started_at=s.started_at,
-            finished_at=s.finished_at,
-            attempts=s.attempts,
-            error=s.error,
-            failed_cell=s.failed_cell,
-            reused_from=s.reused_from,
-            output=f"runs/{slug}/{record.id}/{s.output}" if s.output else None,
-            lineage=s.lineage.model_dump() if s.lineage else None,
-        )
-        for s in record.steps
+        {**step, "output": f"runs/{slug}/{record.id}/{step['output']}" if step["output"] else None}
+        for step in record.model_dump()["steps"]
     ]
-    return RunModel(
-        id=record.id,
-        project=slug,
-        kind=record.kind,
-        target=record.target,
-        status=record.status,
-        trigger=record.trigger,
-        triggered_by=record.triggered_by,
-        parameters=record.parameters,
-        executor=record.executor,
-        created_at=record.created_at,
-        started_at=record.started_at,
-        finished_at=record.finished_at,
-        error=record.error,
-        queue_position=record.queue_position,
-        environment=record.environment,
-        steps=steps,
-    )
+    return RunModel.model_validate({**record.model_dump(), "project": slug, "steps": steps})
 
 
 class RunScoped(ProjectScoped):
@@ -207,7 +176,7 @@ class RunScoped(ProjectScoped):
         except PathOutsideRoot as exc:
             raise InvalidInput(str(exc)) from None
 
-    def load_run(self, run_id: str) -> RunRecord:
+    def load_run(self, run_id: str) -> Run:
         record = self.runs.get(run_id)
         if record is None:
             raise NotFound(f"no run {run_id!r} in project {self.slug!r}")

@@ -21,7 +21,7 @@ from traitlets.config import LoggingConfigurable
 
 from ..errors import ScaleLabError
 from ..runs.plan import Plan
-from ..runs.records import RunRecord
+from ..runs.records import Run
 from ..schedules.cron import Cron
 from ..schedules.policy import Decision, decide
 from ..store import schedules as store_schedules
@@ -39,7 +39,7 @@ class ScheduledRun:
     """A fire time's run, ready to record and start; or the reason it cannot run."""
 
     firing: store_schedules.Firing
-    record: RunRecord | None = None
+    record: Run | None = None
     runs: ProjectRuns | None = None
     plan: Plan | None = None
     error: str | None = None
@@ -242,7 +242,7 @@ class Scheduler(LoggingConfigurable):
             recorded.append(m)
         return recorded
 
-    def _finished(self, task: asyncio.Task[RunRecord], firing: store_schedules.Firing) -> None:
+    def _finished(self, task: asyncio.Task[Run], firing: store_schedules.Firing) -> None:
         if task.cancelled():
             return
         if task.exception() is None:
@@ -252,7 +252,7 @@ class Scheduler(LoggingConfigurable):
 def _split(
     made: list[ScheduledRun],
 ) -> tuple[
-    list[tuple[store_schedules.Firing, RunRecord, ProjectRuns]],
+    list[tuple[store_schedules.Firing, Run, ProjectRuns]],
     list[tuple[store_schedules.Firing, str]],
 ]:
     """What `store_schedules.started` takes: the runs to record, and the fire times that failed."""

@@ -2,17 +2,17 @@
 
 from . import projects
 from .db import Store, StoreError
-from .models import AuditRecord, Base, MembershipRecord, ProjectRecord, UserRecord
+from .models import AuditRow, Base, MembershipRow, ProjectRow, UserRow
 from .users import get_preferences, set_preferences, touch_user
 
 __all__ = [
-    "AuditRecord",
+    "AuditRow",
     "Base",
-    "MembershipRecord",
-    "ProjectRecord",
+    "MembershipRow",
+    "ProjectRow",
     "Store",
     "StoreError",
-    "UserRecord",
+    "UserRow",
     "get_preferences",
     "projects",
     "set_preferences",

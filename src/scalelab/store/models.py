@@ -59,7 +59,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class UserRecord(Base):
+class UserRow(Base):
     """A JupyterHub user or service as ScaleLab has seen it, with its ScaleLab preferences."""
 
     __tablename__ = "users"
@@ -73,7 +73,7 @@ class UserRecord(Base):
     preferences: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
 
 
-class ProjectRecord(Base):
+class ProjectRow(Base):
     """A shared project: its workspace folder is named by the slug."""
 
     __tablename__ = "projects"
@@ -88,12 +88,12 @@ class ProjectRecord(Base):
     created_by: Mapped[str] = mapped_column(String(255), nullable=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    members: Mapped[list[MembershipRecord]] = relationship(
+    members: Mapped[list[MembershipRow]] = relationship(
         back_populates="project", cascade="all, delete-orphan", passive_deletes=True
     )
 
 
-class MembershipRecord(Base):
+class MembershipRow(Base):
     """A JupyterHub user or group holding a role in a project."""
 
     __tablename__ = "memberships"
@@ -112,10 +112,10 @@ class MembershipRecord(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     added_by: Mapped[str] = mapped_column(String(255), nullable=False)
 
-    project: Mapped[ProjectRecord] = relationship(back_populates="members")
+    project: Mapped[ProjectRow] = relationship(back_populates="members")
 
 
-class AuditRecord(Base):
+class AuditRow(Base):
     """Who changed what in a project, and when. Kept after the project is deleted.
 
     Keyed by the project's id, which is never reused: whoever re-creates a deleted project's

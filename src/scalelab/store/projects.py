@@ -13,22 +13,22 @@ from sqlalchemy.orm import Session
 from ..errors import Conflict, NotFound
 from ..identity import Identity
 from ..roles import RoleName, highest
-from .models import AuditRecord, MembershipRecord, ProjectRecord, utcnow
+from .models import AuditRow, MembershipRow, ProjectRow, utcnow
 
 
 @dataclass(frozen=True)
 class ProjectView:
     """A project as one caller sees it: with that caller's role (None: admin, not a member)."""
 
-    project: ProjectRecord
+    project: ProjectRow
     role: RoleName | None
 
 
 def record_audit(
-    session: Session, actor: str, project: ProjectRecord, action: str, **details: Any
-) -> AuditRecord:
+    session: Session, actor: str, project: ProjectRow, action: str, **details: Any
+) -> AuditRow:
     """Add an event to `project`'s history (flushed already, so that it has its id)."""
-    event = AuditRecord(
+    event = AuditRow(
         actor=actor, project_id=project.id, project=project.slug, action=action, details=details
     )
     session.add(event)
@@ -37,46 +37,44 @@ def record_audit(
 
 def _principal_filter(identity: Identity) -> Any:
     """Memberships that apply to `identity`: as itself, or through one of its groups."""
-    as_user = and_(MembershipRecord.kind == "user", MembershipRecord.name == identity.name)
+    as_user = and_(MembershipRow.kind == "user", MembershipRow.name == identity.name)
     if identity.since is not None:
-        as_user = and_(as_user, MembershipRecord.added_at >= identity.since)
+        as_user = and_(as_user, MembershipRow.added_at >= identity.since)
     clauses = [as_user]
     if identity.groups:
-        clauses.append(
-            and_(MembershipRecord.kind == "group", MembershipRecord.name.in_(identity.groups))
-        )
+        clauses.append(and_(MembershipRow.kind == "group", MembershipRow.name.in_(identity.groups)))
     return or_(*clauses)
 
 
-def get_project(session: Session, slug: str) -> ProjectRecord | None:
-    return session.scalar(select(ProjectRecord).where(ProjectRecord.slug == slug))
+def get_project(session: Session, slug: str) -> ProjectRow | None:
+    return session.scalar(select(ProjectRow).where(ProjectRow.slug == slug))
 
 
-def project_by_id(session: Session, project_id: int) -> ProjectRecord | None:
-    return session.get(ProjectRecord, project_id)
+def project_by_id(session: Session, project_id: int) -> ProjectRow | None:
+    return session.get(ProjectRow, project_id)
 
 
 def project_with_role(
     session: Session, slug: str, identity: Identity
-) -> tuple[ProjectRecord | None, RoleName | None]:
+) -> tuple[ProjectRow | None, RoleName | None]:
     """The project and the caller's role in it (None if not a member), in one query."""
     rows = session.execute(
-        select(ProjectRecord, MembershipRecord.role)
+        select(ProjectRow, MembershipRow.role)
         .outerjoin(
-            MembershipRecord,
-            and_(MembershipRecord.project_id == ProjectRecord.id, _principal_filter(identity)),
+            MembershipRow,
+            and_(MembershipRow.project_id == ProjectRow.id, _principal_filter(identity)),
         )
-        .where(ProjectRecord.slug == slug)
+        .where(ProjectRow.slug == slug)
     ).all()
     if not rows:
         return None, None
     return rows[0][0], highest([role for _, role in rows if role is not None])
 
 
-def role_in(session: Session, project: ProjectRecord, identity: Identity) -> RoleName | None:
+def role_in(session: Session, project: ProjectRow, identity: Identity) -> RoleName | None:
     roles = session.scalars(
-        select(MembershipRecord.role).where(
-            MembershipRecord.project_id == project.id, _principal_filter(identity)
+        select(MembershipRow.role).where(
+            MembershipRow.project_id == project.id, _principal_filter(identity)
         )
     ).all()
     return highest(list(roles))  # type: ignore[arg-type]
@@ -85,27 +83,27 @@ def role_in(session: Session, project: ProjectRecord, identity: Identity) -> Rol
 def projects_for(session: Session, identity: Identity) -> list[ProjectView]:
     """The projects `identity` is a member of (every project, for a hub admin), by slug."""
     rows = session.execute(
-        select(ProjectRecord, MembershipRecord.role)
-        .join(MembershipRecord)
+        select(ProjectRow, MembershipRow.role)
+        .join(MembershipRow)
         .where(_principal_filter(identity))
     ).all()
     roles: dict[int, list[RoleName]] = {}
-    projects: dict[int, ProjectRecord] = {}
+    projects: dict[int, ProjectRow] = {}
     for project, role in rows:
         projects[project.id] = project
         roles.setdefault(project.id, []).append(role)
     if identity.admin:
-        for project in session.scalars(select(ProjectRecord)).all():
+        for project in session.scalars(select(ProjectRow)).all():
             projects.setdefault(project.id, project)
     views = [ProjectView(p, highest(roles.get(pid, []))) for pid, p in projects.items()]
     return sorted(views, key=lambda v: v.project.slug)
 
 
-def create_project(session: Session, slug: str, title: str, owner: str) -> ProjectRecord:
+def create_project(session: Session, slug: str, title: str, owner: str) -> ProjectRow:
     if get_project(session, slug) is not None:
         raise Conflict(f"a project named {slug!r} exists already")
-    project = ProjectRecord(slug=slug, title=title, created_by=owner)
-    project.members.append(MembershipRecord(kind="user", name=owner, role="owner", added_by=owner))
+    project = ProjectRow(slug=slug, title=title, created_by=owner)
+    project.members.append(MembershipRow(kind="user", name=owner, role="owner", added_by=owner))
     session.add(project)
     try:
         session.flush()
@@ -115,12 +113,12 @@ def create_project(session: Session, slug: str, title: str, owner: str) -> Proje
     return project
 
 
-def rename_project(session: Session, project: ProjectRecord, title: str, actor: str) -> None:
+def rename_project(session: Session, project: ProjectRow, title: str, actor: str) -> None:
     record_audit(session, actor, project, "project.rename", old=project.title, new=title)
     project.title = title
 
 
-def set_archived(session: Session, project: ProjectRecord, archived: bool, actor: str) -> None:
+def set_archived(session: Session, project: ProjectRow, archived: bool, actor: str) -> None:
     if archived == (project.archived_at is not None):
         state = "archived" if archived else "not archived"
         raise Conflict(f"project {project.slug!r} is already {state}")
@@ -128,41 +126,41 @@ def set_archived(session: Session, project: ProjectRecord, archived: bool, actor
     record_audit(session, actor, project, "project.archive" if archived else "project.restore")
 
 
-def delete_project(session: Session, project: ProjectRecord, actor: str, kept_in: str) -> None:
+def delete_project(session: Session, project: ProjectRow, actor: str, kept_in: str) -> None:
     record_audit(session, actor, project, "project.delete", archive=kept_in)
     session.delete(project)
 
 
-def members(session: Session, project: ProjectRecord) -> list[MembershipRecord]:
+def members(session: Session, project: ProjectRow) -> list[MembershipRow]:
     return list(
         session.scalars(
-            select(MembershipRecord)
-            .where(MembershipRecord.project_id == project.id)
-            .order_by(MembershipRecord.kind.desc(), MembershipRecord.name)
+            select(MembershipRow)
+            .where(MembershipRow.project_id == project.id)
+            .order_by(MembershipRow.kind.desc(), MembershipRow.name)
         ).all()
     )
 
 
 def _find_member(
-    session: Session, project: ProjectRecord, kind: str, name: str
-) -> MembershipRecord | None:
+    session: Session, project: ProjectRow, kind: str, name: str
+) -> MembershipRow | None:
     return session.scalar(
-        select(MembershipRecord).where(
-            MembershipRecord.project_id == project.id,
-            MembershipRecord.kind == kind,
-            MembershipRecord.name == name,
+        select(MembershipRow).where(
+            MembershipRow.project_id == project.id,
+            MembershipRow.kind == kind,
+            MembershipRow.name == name,
         )
     )
 
 
-def _check_keeps_an_owner(session: Session, project: ProjectRecord, leaving: int) -> None:
+def _check_keeps_an_owner(session: Session, project: ProjectRow, leaving: int) -> None:
     # Only user owners count: a group may be empty, and then nobody could manage the project.
     owners = session.scalars(
-        select(MembershipRecord.id).where(
-            MembershipRecord.project_id == project.id,
-            MembershipRecord.kind == "user",
-            MembershipRecord.role == "owner",
-            MembershipRecord.id != leaving,
+        select(MembershipRow.id).where(
+            MembershipRow.project_id == project.id,
+            MembershipRow.kind == "user",
+            MembershipRow.role == "owner",
+            MembershipRow.id != leaving,
         )
     ).all()
     if not owners:
@@ -170,12 +168,12 @@ def _check_keeps_an_owner(session: Session, project: ProjectRecord, leaving: int
 
 
 def set_member(
-    session: Session, project: ProjectRecord, kind: str, name: str, role: RoleName, actor: str
-) -> MembershipRecord:
+    session: Session, project: ProjectRow, kind: str, name: str, role: RoleName, actor: str
+) -> MembershipRow:
     """Add a member, or change the role of an existing one."""
     member = _find_member(session, project, kind, name)
     if member is None:
-        member = MembershipRecord(kind=kind, name=name, role=role, added_by=actor)
+        member = MembershipRow(kind=kind, name=name, role=role, added_by=actor)
         project.members.append(member)
         record_audit(session, actor, project, "member.add", kind=kind, name=name, role=role)
     elif member.role != role:
@@ -196,9 +194,7 @@ def set_member(
     return member
 
 
-def remove_member(
-    session: Session, project: ProjectRecord, kind: str, name: str, actor: str
-) -> None:
+def remove_member(session: Session, project: ProjectRow, kind: str, name: str, actor: str) -> None:
     member = _find_member(session, project, kind, name)
     if member is None:
         raise NotFound(f"{kind} {name!r} is not a member of project {project.slug!r}")
@@ -208,12 +204,12 @@ def remove_member(
     session.delete(member)
 
 
-def audit_events(session: Session, project_id: int, limit: int = 500) -> list[AuditRecord]:
+def audit_events(session: Session, project_id: int, limit: int = 500) -> list[AuditRow]:
     return list(
         session.scalars(
-            select(AuditRecord)
-            .where(AuditRecord.project_id == project_id)
-            .order_by(AuditRecord.id.desc())
+            select(AuditRow)
+            .where(AuditRow.project_id == project_id)
+            .order_by(AuditRow.id.desc())
             .limit(limit)
         ).all()
     )
@@ -232,7 +228,7 @@ def departed_members(session: Session, accounts: dict[str, datetime | None]) -> 
     """User memberships whose account is not in `accounts` (name -> created), or was made
     after the membership was granted (an earlier account of that name was deleted)."""
     found = []
-    for member in session.scalars(select(MembershipRecord).where(MembershipRecord.kind == "user")):
+    for member in session.scalars(select(MembershipRow).where(MembershipRow.kind == "user")):
         if member.name not in accounts:
             found.append(Departed(member.id, member.name, "account deleted in JupyterHub"))
             continue
@@ -244,7 +240,7 @@ def departed_members(session: Session, accounts: dict[str, datetime | None]) -> 
 
 def remove_departed(session: Session, departed: Departed) -> str | None:
     """Remove one departed membership, with an audit entry; the project's slug, if it went."""
-    member = session.get(MembershipRecord, departed.membership_id)
+    member = session.get(MembershipRow, departed.membership_id)
     if member is None:
         return None
     project = member.project

@@ -8,11 +8,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict
-from ..runs.records import RunRecord, StepRecord, newest_reusable, now
+from ..runs.records import UNFINISHED, Run, Step, newest_reusable, now
 from .db import Store
-from .models import ProjectRecord, RunRow
-
-UNFINISHED = ("queued", "running")
+from .models import ProjectRow, RunRow
 
 
 class ProjectGone(Conflict):
@@ -33,17 +31,17 @@ class ProjectRuns:
     def folder(self, run_id: str) -> Path:
         return self.outputs / run_id
 
-    def save(self, record: RunRecord) -> None:
+    def save(self, record: Run) -> None:
         with self.store.session() as session:
             self.save_in(session, record)
 
-    def save_in(self, session: Session, record: RunRecord) -> None:
+    def save_in(self, session: Session, record: Run) -> None:
         """Save `record` as part of the caller's transaction."""
         row = session.get(RunRow, record.id)
         if row is None:
             # Also when the row was there and went with its project: a late write must not
             # bring the run back (ids are never reused, so no other project can own it).
-            if session.get(ProjectRecord, self.project_id) is None:
+            if session.get(ProjectRow, self.project_id) is None:
                 raise ProjectGone(f"run {record.id}: its project no longer exists")
             row = RunRow(
                 id=record.id,
@@ -57,14 +55,14 @@ class ProjectRuns:
         row.created_at, row.finished_at = record.created_at, record.finished_at
         row.record = record.model_dump(mode="json")
 
-    def get(self, run_id: str) -> RunRecord | None:
+    def get(self, run_id: str) -> Run | None:
         with self.store.session() as session:
             row = session.get(RunRow, run_id)
             if row is None or row.project_id != self.project_id:
                 return None
-            return RunRecord.model_validate(row.record)
+            return Run.model_validate(row.record)
 
-    def list(self, limit: int = 200) -> list[RunRecord]:
+    def list(self, limit: int = 200) -> list[Run]:
         with self.store.session() as session:
             rows = session.scalars(
                 select(RunRow.record)
@@ -72,9 +70,9 @@ class ProjectRuns:
                 .order_by(RunRow.created_at.desc())
                 .limit(limit)
             ).all()
-        return [RunRecord.model_validate(r) for r in rows]
+        return [Run.model_validate(r) for r in rows]
 
-    def find_reusable(self, cache_key: str) -> tuple[RunRecord, StepRecord] | None:
+    def find_reusable(self, cache_key: str) -> tuple[Run, Step] | None:
         return newest_reusable(self.list(), cache_key)
 
 
@@ -88,11 +86,12 @@ def close_interrupted(store: Store, worker: str) -> int:
     with store.session() as session:
         rows = session.scalars(
             select(RunRow).where(
-                RunRow.status.in_(UNFINISHED), or_(RunRow.worker == worker, RunRow.worker.is_(None))
+                RunRow.status.in_(sorted(UNFINISHED)),
+                or_(RunRow.worker == worker, RunRow.worker.is_(None)),
             )
         ).all()
         for row in rows:
-            record = RunRecord.model_validate(row.record)
+            record = Run.model_validate(row.record)
             record.status, record.error = "failed", reason
             record.finished_at = now()
             for step in record.steps:
@@ -111,7 +110,7 @@ def unfinished_runs(store: Store, project_id: int) -> list[str]:
         return list(
             session.scalars(
                 select(RunRow.id).where(
-                    RunRow.project_id == project_id, RunRow.status.in_(UNFINISHED)
+                    RunRow.project_id == project_id, RunRow.status.in_(sorted(UNFINISHED))
                 )
             ).all()
         )

@@ -19,11 +19,12 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound
 from ..runs.job import Job
-from ..runs.records import RunRecord
+from ..runs.records import UNFINISHED, Run
+from ..schedules.policy import overlap
 from .db import Store
 from .models import (
     NotificationRow,
-    ProjectRecord,
+    ProjectRow,
     RunRow,
     ScheduleEventRow,
     ScheduleRow,
@@ -31,8 +32,6 @@ from .models import (
 )
 from .projects import record_audit
 from .runs import ProjectRuns
-
-UNFINISHED = ("queued", "running")
 
 
 @dataclass(frozen=True)
@@ -97,8 +96,8 @@ def get_schedule(session: Session, project_id: int, schedule_id: int) -> Schedul
     return ScheduleView(row, _last_status(session, [row]).get(row.last_run_id or ""))
 
 
-def _project(session: Session, row: ScheduleRow) -> ProjectRecord:
-    project = session.get(ProjectRecord, row.project_id)
+def _project(session: Session, row: ScheduleRow) -> ProjectRow:
+    project = session.get(ProjectRow, row.project_id)
     assert project is not None, "a schedule's project is deleted with it"
     return project
 
@@ -178,8 +177,8 @@ def take_due(
     session = store.new_session()
     try:
         rows = session.execute(
-            select(ScheduleRow, ProjectRecord.slug, ProjectRecord.archived_at)
-            .join(ProjectRecord, ProjectRecord.id == ScheduleRow.project_id)
+            select(ScheduleRow, ProjectRow.slug, ProjectRow.archived_at)
+            .join(ProjectRow, ProjectRow.id == ScheduleRow.project_id)
             .where(ScheduleRow.paused.is_(False), ScheduleRow.next_fire_at <= now)
             .order_by(ScheduleRow.next_fire_at)
             .limit(limit)
@@ -214,18 +213,16 @@ def take_due(
             if decision.fire is None:
                 continue
             row.last_fire_at = decision.fire
-            previous = status.get(row.last_run_id or "")
-            running = previous in UNFINISHED
-            if archived_at is not None:
-                session.add(
-                    _event(row, decision.fire, "skipped", worker, "the project is archived")
-                )
+            rule = overlap(
+                row.concurrency,  # type: ignore[arg-type]
+                row.last_run_id,
+                status.get(row.last_run_id or ""),
+                archived=archived_at is not None,
+            )
+            if rule.skip is not None:
+                session.add(_event(row, decision.fire, "skipped", worker, rule.skip))
                 continue
-            if running and row.concurrency == "forbid":
-                detail = f"run {row.last_run_id} was still going (concurrency policy forbid)"
-                session.add(_event(row, decision.fire, "skipped", worker, detail))
-                continue
-            replaces = row.last_run_id if running and row.concurrency == "replace" else None
+            replaces = rule.replaces
             if replaces:
                 session.execute(
                     update(RunRow).where(RunRow.id == replaces).values(cancel_requested=True)
@@ -272,7 +269,7 @@ def _event(row: ScheduleRow, due: datetime, outcome: str, worker: str, detail: s
 
 def started(
     store: Store,
-    queued: list[tuple[Firing, RunRecord, ProjectRuns]],
+    queued: list[tuple[Firing, Run, ProjectRuns]],
     failed: list[tuple[Firing, str]],
 ) -> None:
     """Record, in one transaction, the runs made for fire times and the ones that could not be."""
@@ -319,7 +316,7 @@ def runs_to_cancel(store: Store, worker: str) -> list[str]:
                 select(RunRow.id).where(
                     RunRow.cancel_requested.is_(True),
                     RunRow.worker == worker,
-                    RunRow.status.in_(UNFINISHED),
+                    RunRow.status.in_(sorted(UNFINISHED)),
                 )
             ).all()
         )
@@ -360,8 +357,8 @@ def notifications(
         return []
     return list(
         session.execute(
-            select(NotificationRow, ProjectRecord.slug)
-            .join(ProjectRecord, ProjectRecord.id == NotificationRow.project_id)
+            select(NotificationRow, ProjectRow.slug)
+            .join(ProjectRow, ProjectRow.id == NotificationRow.project_id)
             .where(NotificationRow.project_id.in_(project_ids), NotificationRow.id > after)
             .order_by(NotificationRow.id.desc())
             .limit(limit)

@@ -8,14 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..identity import Identity
-from .models import UserRecord, utcnow
+from .models import UserRow, utcnow
 
 
-def touch_user(session: Session, identity: Identity) -> UserRecord:
+def touch_user(session: Session, identity: Identity) -> UserRow:
     """Record that `identity` was seen now, creating its row the first time."""
-    record = session.scalar(select(UserRecord).where(UserRecord.name == identity.name))
+    record = session.scalar(select(UserRow).where(UserRow.name == identity.name))
     if record is None:
-        record = UserRecord(name=identity.name, kind=identity.kind, preferences={})
+        record = UserRow(name=identity.name, kind=identity.kind, preferences={})
         session.add(record)
     record.admin = identity.admin
     record.last_seen = utcnow()

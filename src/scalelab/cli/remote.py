@@ -11,9 +11,9 @@ from typing import Any
 
 from ..client import RemoteError, ServiceClient
 from ..errors import InvalidInput
-from .cli import job_options
-from .parameters import parse_assignments
-from .records import FINAL, RunRecord
+from ..runs.parameters import parse_assignments
+from ..runs.records import FINAL, Run
+from .options import job_options
 
 
 def run_remotely(args: argparse.Namespace) -> int:
@@ -54,9 +54,9 @@ def run_remotely(args: argparse.Namespace) -> int:
         print(f"scalelab run: {exc}", file=sys.stderr)
         return 2
     if args.junit:
-        from .cli import write_junit
+        from .options import write_junit
 
-        record = RunRecord.model_validate({**run, "workdir": ""})
+        record = Run.model_validate({**run, "workdir": ""})
         write_junit(record, Path(args.junit))
     if run["status"] == "succeeded":
         print(f"run {run['id']} succeeded: {len(run['steps'])} step(s)")
@@ -69,7 +69,7 @@ def typed_parameters(
     client: ServiceClient, project: str, path: str, given: dict[str, str]
 ) -> dict[str, Any]:
     """Values typed on the command line, read as the notebook or pipeline declares them."""
-    from .parameters import Parameter, check_values
+    from ..runs.parameters import Parameter, check_values
 
     described = client.call("GET", f"api/projects/{project}/parameters", params={"path": path})
     declared = {

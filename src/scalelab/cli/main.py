@@ -9,7 +9,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ._version import __version__
+from .._version import __version__
 
 
 def find_hub_config() -> Path:
@@ -24,9 +24,9 @@ def find_hub_config() -> Path:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from .hub.demo import ensure_accounts
-    from .hub.modes import choose_mode, system_users_blocker
-    from .hub.settings import HubSettings
+    from ..hub.demo import ensure_accounts
+    from ..hub.modes import choose_mode, system_users_blocker
+    from ..hub.settings import HubSettings
 
     env = dict(os.environ)
     overrides = {"data_root": args.data_root, "port": args.port, "mode": args.mode}
@@ -84,7 +84,11 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .runs.cli import run_locally
+    if args.remote:
+        from .remote import run_remotely
+
+        return run_remotely(args)
+    from .run import run_locally
 
     return run_locally(args)
 
@@ -122,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="a parameter value; repeat for more",
     )
-    from .runs.executors import executor_names
+    from ..runs.executors import executor_names
 
     run.add_argument(
         "--executor",
@@ -141,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for run records and output notebooks (default: %(default)s)",
     )
     run.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
-    from .runs.cli import add_option_arguments
+    from .options import add_option_arguments
 
     add_option_arguments(run)
     run.add_argument("--kernel", default="", help="kernelspec to use instead of the notebook's")
@@ -158,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--token", help="with --remote: a JupyterHub API token (default: $JUPYTERHUB_API_TOKEN)"
     )
     run.set_defaults(func=cmd_run)
-    from .schedules.cli import add_parser as add_schedule_parser
+    from .schedule import add_parser as add_schedule_parser
 
     add_schedule_parser(commands)
     return parser

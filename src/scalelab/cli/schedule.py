@@ -11,9 +11,9 @@ from typing import Any
 
 from ..client import RemoteError, ServiceClient
 from ..errors import InvalidInput
-from ..runs.cli import add_option_arguments, job_options
 from ..runs.parameters import parse_assignments
-from ..runs.remote import typed_parameters
+from .options import add_option_arguments, job_options
+from .remote import typed_parameters
 
 
 class _Reuse(argparse.Action):

@@ -15,7 +15,7 @@ from .._version import __version__
 def find_hub_config() -> Path:
     """hub_config/ of the source checkout (editable installs) or of the installed share folder."""
     for candidate in (
-        Path(__file__).resolve().parents[2] / "hub_config",
+        Path(__file__).resolve().parents[3] / "hub_config",
         Path(sys.prefix) / "share" / "scalelab" / "hub_config",
     ):
         if (candidate / "jupyterhub_config.py").exists():

@@ -320,7 +320,15 @@ class ScaleLab(Application):
             parent=self, store=self.store, directory=self.directory, data=self.data
         )
         self.workspace_access.protect(self.data.path)
-        self.runs = RunManager(self)
+        self.runs = RunManager(
+            store=self.store,
+            executor=self.executor_class(parent=self),
+            workspaces=self.workspaces,
+            outputs=self.data.runs,
+            access=self.workspace_access,
+            worker=self.instance_name,
+            log=self.log,
+        )
         self.projects = Projects(
             store=self.store,
             workspaces=self.workspaces,
@@ -339,7 +347,13 @@ class ScaleLab(Application):
             worker=self.instance_name,
         )
         self.clock = self.scheduler.clock
-        self.member_sweep = MemberSweep(self)
+        self.member_sweep = MemberSweep(
+            store=self.store,
+            directory=self.directory,
+            access=self.workspace_access,
+            interval=self.member_sweep_interval,
+            log=self.log,
+        )
         self.api_routes = API_ROUTES
 
     def _forward_moved_options(self) -> None:

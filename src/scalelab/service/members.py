@@ -8,40 +8,55 @@ guarded at once (a membership older than the caller's account does not count, se
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
 from ..identity import hub_time
 from ..store import projects as repo
 
 if TYPE_CHECKING:
-    from .app import ScaleLab
+    from ..store import Store
+    from .access import WorkspaceAccess
+    from .directory import HubDirectory
 
 
 class MemberSweep:
-    def __init__(self, app: ScaleLab) -> None:
-        self.app = app
+    def __init__(
+        self,
+        *,
+        store: Store,
+        directory: HubDirectory,
+        access: WorkspaceAccess,
+        interval: float,
+        log: logging.Logger,
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.access = access
+        self.interval = interval
+        self.log = log
         self._task: asyncio.Task[None] | None = None
 
     async def sweep(self) -> list[str]:
         """One pass; the slugs of the projects that lost a member."""
-        accounts = await self.app.directory.accounts()
+        accounts = await self.directory.accounts()
         if not accounts:
             return []  # a hub that lists nobody is more likely misconfigured than empty
         created = {name: hub_time(model.get("created")) for name, model in accounts.items()}
-        with self.app.store.session() as session:
+        with self.store.session() as session:
             departed = repo.departed_members(session, created)
         changed: set[str] = set()
         for gone in departed:
             # Deleting is final: ask the hub once more about this one name before acting.
-            if gone.name not in accounts and await self.app.directory.fresh_user(gone.name):
+            if gone.name not in accounts and await self.directory.fresh_user(gone.name):
                 continue
-            with self.app.store.session() as session:
+            with self.store.session() as session:
                 slug = repo.remove_departed(session, gone)
             if slug:
-                self.app.log.warning("Removed %s from project %s: %s", gone.name, slug, gone.reason)
+                self.log.warning("Removed %s from project %s: %s", gone.name, slug, gone.reason)
                 changed.add(slug)
         for slug in sorted(changed):
-            await self.app.workspace_access.sync(slug)
+            await self.access.sync(slug)
         return sorted(changed)
 
     def start(self) -> None:
@@ -57,5 +72,5 @@ class MemberSweep:
             try:
                 await self.sweep()
             except Exception as exc:  # the hub may be restarting: try again next time
-                self.app.log.warning("Member sweep skipped: %s", exc)
-            await asyncio.sleep(self.app.member_sweep_interval)
+                self.log.warning("Member sweep skipped: %s", exc)
+            await asyncio.sleep(self.interval)

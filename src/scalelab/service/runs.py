@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -35,7 +36,10 @@ from .openapi import Operation
 from .projects import ProjectScoped
 
 if TYPE_CHECKING:
-    from .app import ScaleLab
+    from ..runs.executor import Executor
+    from ..store import Store
+    from ..workspaces import Workspaces
+    from .access import WorkspaceAccess
 
 TAGS = ("runs",)
 
@@ -52,20 +56,32 @@ class MadeRun:
 class RunManager:
     """The service's executor, and the runs it is working on."""
 
-    def __init__(self, app: ScaleLab) -> None:
-        self.app = app
-        self.executor = app.executor_class(parent=app)
+    def __init__(
+        self,
+        *,
+        store: Store,
+        executor: Executor,
+        workspaces: Workspaces,
+        outputs: Path,
+        access: WorkspaceAccess,
+        worker: str,
+        log: logging.Logger,
+    ) -> None:
+        self.store = store
+        self.executor = executor
+        self.workspaces = workspaces
+        self.outputs = outputs  # run outputs, a folder per project
+        self.access = access  # which OS account a project's runs execute as
+        self.worker = worker  # this service process, recorded with the runs it executes
+        self.log = log
         self.tasks: dict[str, asyncio.Task[Run]] = {}
-        self.outputs = app.data.runs
 
     def runs_of(self, project_id: int, slug: str) -> ProjectRuns:
-        return ProjectRuns(
-            self.app.store, project_id, self.outputs / slug, worker=self.app.instance_name
-        )
+        return ProjectRuns(self.store, project_id, self.outputs / slug, worker=self.worker)
 
     def recover(self) -> int:
         """At start: runs this process left unfinished when it stopped are closed as failed."""
-        return close_interrupted(self.app.store, self.app.instance_name)
+        return close_interrupted(self.store, self.worker)
 
     def make_run(
         self,
@@ -81,9 +97,7 @@ class RunManager:
 
         Options the job leaves unset stay so in the plan: the executor fills in its own.
         """
-        plan = plan_job(
-            job, self.app.workspaces.path(slug), run_as=self.app.workspace_access.run_as(slug)
-        )
+        plan = plan_job(job, self.workspaces.path(slug), run_as=self.access.run_as(slug))
         record = new_record(
             plan, trigger=trigger, triggered_by=triggered_by, schedule_id=schedule_id
         )
@@ -130,12 +144,12 @@ class RunManager:
         try:
             return await self.executor.process(record, plan, runs)
         except ProjectGone:
-            self.app.log.warning("Run %s dropped: its project was deleted", record.id)
+            self.log.warning("Run %s dropped: its project was deleted", record.id)
             return record
 
     async def stop_project(self, project_id: int) -> int:
         """Cancel every unfinished run of a project (before it is deleted or archived)."""
-        run_ids = unfinished_runs(self.app.store, project_id)
+        run_ids = unfinished_runs(self.store, project_id)
         await asyncio.gather(*(self.cancel(run_id) for run_id in run_ids))
         return len(run_ids)
 
@@ -143,7 +157,7 @@ class RunManager:
         """Cancel a run of this process; one another process executes is flagged for it."""
         task = self.tasks.get(run_id)
         if task is None:
-            request_cancel(self.app.store, run_id)
+            request_cancel(self.store, run_id)
             return
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, TimeoutError):

@@ -95,6 +95,9 @@ def test_runs_compare_with_nbdime(callers: dict[str, Caller], workspace: tuple[s
     text = json.dumps(diff.diff)
     assert "x 9" in text or "x 16" in text  # the outputs differ
     assert '"key": "n", "value": 4' in text  # and so do the parameters
+    # Timings each execution writes into every cell are left out: an unchanged cell is no change.
+    cells = json.dumps([e for e in diff.diff if e["key"] == "cells"])
+    assert cells != "[]" and '"papermill"' not in cells and '"execution"' not in cells
 
 
 def test_cancel_kills_the_kernel_and_the_record_says_cancelled(

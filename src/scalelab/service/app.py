@@ -36,6 +36,7 @@ from .members import MemberSweep
 from .notify import Notifier
 from .routes import API_ROUTES
 from .runs import RunManager
+from .schedule_manager import ScheduleManager
 from .scheduler import Scheduler
 
 CONFIG_ENV = "SCALELAB_CONFIG_JSON"
@@ -347,6 +348,12 @@ class ScaleLab(Application):
             worker=self.instance_name,
         )
         self.clock = self.scheduler.clock
+        self.schedules = ScheduleManager(
+            store=self.store,
+            workspaces=self.workspaces,
+            scheduler=self.scheduler,
+            notifier=self.notifier,
+        )
         self.member_sweep = MemberSweep(
             store=self.store,
             directory=self.directory,

@@ -8,7 +8,6 @@ from ..errors import Conflict
 from ..store import projects as projects_repo
 from ..store import schedules as schedules_repo
 from .models import ScheduleCreate
-from .schedules import new_schedule
 
 if TYPE_CHECKING:
     from .app import ScaleLab
@@ -41,7 +40,7 @@ async def seed_demo_project(app: ScaleLab) -> None:
         project = projects_repo.get_project(session, slug)
         assert project is not None
         schedules_repo.add_schedule(
-            session, new_schedule(app, project.id, nightly, owners[0]), slug
+            session, app.schedules.new_row(project.id, nightly, owners[0]), slug
         )
     marker.touch()
     app.log.info("Made the demo project %r with a nightly schedule", slug)

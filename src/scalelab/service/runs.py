@@ -179,6 +179,19 @@ def run_model(record: Run, slug: str) -> RunModel:
     return RunModel.model_validate({**record.model_dump(), "project": slug, "steps": steps})
 
 
+# Cell metadata every execution writes anew (timings, papermill's per-cell bookkeeping): it
+# differs between any two runs and would mark every cell as changed. The notebook's own
+# papermill metadata (the parameters) stays in the comparison.
+RUN_METADATA = ("papermill", "execution")
+
+
+def without_run_metadata(notebook: Any) -> Any:
+    for cell in notebook.cells:
+        for key in RUN_METADATA:
+            cell.metadata.pop(key, None)
+    return notebook
+
+
 class RunScoped(ProjectScoped):
     @property
     def runs(self) -> ProjectRuns:
@@ -327,7 +340,7 @@ class RunDiffHandler(RunScoped):
             if step is None or not step.output:
                 raise InvalidInput(f"run {record.id} has no output notebook for step {step_name!r}")
             path = self.runs.folder(record.id) / step.output
-            notebooks.append(nbformat.read(path, as_version=4))
+            notebooks.append(without_run_metadata(nbformat.read(path, as_version=4)))
         diff = nbdime.diff_notebooks(notebooks[0], notebooks[1])
         self.write_model(
             NotebookDiff(

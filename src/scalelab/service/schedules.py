@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import InvalidInput
 from ..roles import includes
-from ..runs.job import ExecutionOptions, Job, plan_job
-from ..schedules.cron import Cron
+from ..runs.job import ExecutionOptions
 from ..store import projects as projects_repo
 from ..store import schedules as repo
-from ..store.models import ScheduleRow
 from .handlers import BaseHandler
 from .models import (
     CronPreview,
@@ -24,15 +21,13 @@ from .models import (
     ScheduleHistory,
     ScheduleList,
     ScheduleModel,
-    ScheduleSettings,
     ScheduleUpdate,
 )
 from .openapi import Operation
 from .projects import ProjectScoped
-from .webhook_guard import url_refusal
 
 if TYPE_CHECKING:
-    from .app import ScaleLab
+    pass
 
 TAGS = ("schedules",)
 OPTIONS = tuple(ExecutionOptions.model_fields)  # flat in the API, the job's options inside
@@ -69,60 +64,10 @@ def redact(url: str | None) -> str | None:
     return urlunsplit((parts.scheme, netloc, path, query, "***" if parts.fragment else ""))
 
 
-def new_schedule(app: ScaleLab, project_id: int, body: ScheduleCreate, actor: str) -> ScheduleRow:
-    cron = app.scheduler.cron(body.cron, body.timezone)
-    return ScheduleRow(
-        project_id=project_id,
-        name=body.name,
-        job=body.job(),
-        cron=body.cron,
-        timezone=body.timezone,
-        misfire=body.misfire,
-        misfire_deadline_s=body.misfire_deadline,
-        concurrency=body.concurrency,
-        notify=body.notify,
-        webhook_url=body.webhook_url or None,
-        paused=body.paused,
-        next_fire_at=None if body.paused else cron.next_after(app.clock.now()),
-        created_by=actor,
-    )
-
-
-# In an edit, null means "none" for these only (the executor's step timeout, no webhook); any
-# other field has no empty value, and leaving it out is how to keep it as it is.
-NULLABLE = {"timeout", "webhook_url"}
-
-
-def refuse_nulls(body: ScheduleSettings) -> None:
-    nulls = sorted(f for f in body.model_fields_set - NULLABLE if getattr(body, f) is None)
-    if nulls:
-        raise InvalidInput(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
-
-
 class ScheduleScoped(ProjectScoped):
     @property
     def is_editor(self) -> bool:
         return self.identity.admin or includes(self.role, "editor")
-
-    def cron(self, expression: str, timezone: str) -> Cron:
-        """The cron expression, if valid and no more frequent than the service allows."""
-        cron = Cron(expression, timezone)
-        shortest = cron.shortest_interval(self.app.clock.now()).total_seconds()
-        if shortest < self.app.scheduler.min_interval:
-            raise InvalidInput(
-                f"{expression!r} fires every {shortest:.0f} s at its closest; the shortest "
-                f"interval allowed is {self.app.scheduler.min_interval} s"
-            )
-        return cron
-
-    def check_webhook(self, url: str | None) -> None:
-        # A host name is checked where it resolves, at each delivery; a literal address and
-        # the host list can be refused now.
-        refused = url_refusal(
-            url, self.app.notifier.webhook_hosts, self.app.notifier.webhook_networks
-        )
-        if refused:
-            raise InvalidInput(refused)
 
     def model(self, view: repo.ScheduleView) -> ScheduleModel:
         row = view.row
@@ -158,31 +103,6 @@ class ScheduleScoped(ProjectScoped):
             updated_at=row.updated_at,
         )
 
-    async def check_job(self, job: Job) -> None:
-        """The target exists and the parameters pass its checks, as a run would need."""
-        workspace = self.app.workspaces.path(self.slug)
-        await asyncio.get_running_loop().run_in_executor(None, plan_job, job, workspace)
-
-    def apply(self, row: ScheduleRow, body: ScheduleSettings) -> list[str]:
-        """Copy the fields given in `body` onto `row`; returns their names."""
-        given = body.model_fields_set
-        simple = {"name", "cron", "timezone", "misfire", "concurrency", "notify", "paused"}
-        for field in given & simple:
-            setattr(row, field, getattr(body, field))
-        row.job = edited_job(row.job, body)
-        if "misfire_deadline" in given:
-            row.misfire_deadline_s = body.misfire_deadline
-        if "webhook_url" in given:
-            row.webhook_url = body.webhook_url or None
-        now = self.app.clock.now()
-        cron = self.app.scheduler.cron(row.cron, row.timezone)
-        if row.paused:
-            row.next_fire_at = None
-        elif row.next_fire_at is None or given & {"cron", "timezone", "paused"}:
-            # From now on: resuming does not replay what fell due while paused.
-            row.next_fire_at = cron.next_after(now)
-        return sorted(given)
-
     def load(self, schedule_id: str) -> repo.ScheduleView:
         return repo.get_schedule(self.db, self.project.id, int(schedule_id))
 
@@ -207,17 +127,8 @@ class SchedulesHandler(ScheduleScoped):
 
     async def post(self, slug: str) -> None:
         body = self.parse_body(ScheduleCreate)
-        self.refuse_if_archived()
-        self.cron(body.cron, body.timezone)
-        self.check_webhook(body.webhook_url)
-        await self.check_job(body.job())
-        row = new_schedule(self.app, self.project.id, body, self.identity.name)
-        repo.add_schedule(self.db, row, slug)
-        view = repo.ScheduleView(row, None)
-        model = self.model(view)
-        self.commit()
-        self.app.scheduler.wake()
-        self.write_model(model, status=201)
+        row = await self.app.schedules.create(self.project.id, body, self.identity.name)
+        self.write_model(self.model(repo.ScheduleView(row, None)), status=201)
 
 
 class ScheduleHandler(ScheduleScoped):
@@ -243,45 +154,15 @@ class ScheduleHandler(ScheduleScoped):
 
     async def patch(self, slug: str, schedule_id: str) -> None:
         body = self.parse_body(ScheduleUpdate)
-        refuse_nulls(body)
-        self.refuse_if_archived()
-        view = self.load(schedule_id)
-        row = view.row
-        given = body.model_fields_set
-        # Given values are checked as given: an empty target or cron is refused, not ignored.
-        if given & {"cron", "timezone"}:
-            self.cron(_given(body.cron, row.cron), _given(body.timezone, row.timezone))
-        self.check_webhook(body.webhook_url)
-        if given & {"target", "parameters"}:
-            await self.check_job(edited_job(row.job, body))
-        fields = self.apply(row, body)
-        repo.changed(self.db, row, slug, self.identity.name, fields)
-        model = self.model(view)
-        self.commit()
-        self.app.scheduler.wake()
-        self.write_model(model)
+        view = await self.app.schedules.update(
+            self.project.id, int(schedule_id), body, self.identity.name
+        )
+        self.write_model(self.model(view))
 
     def delete(self, slug: str, schedule_id: str) -> None:
-        view = self.load(schedule_id)
-        repo.delete_schedule(self.db, view.row, slug, self.identity.name)
-        self.commit()
+        self.app.schedules.delete(self.project.id, int(schedule_id), self.identity.name)
         self.set_status(204)
         self.finish()
-
-
-def _given(value: Any, current: Any) -> Any:
-    return current if value is None else value
-
-
-def edited_job(job: Job, body: ScheduleSettings) -> Job:
-    """`job` with the target, parameters and options given in `body`."""
-    given = body.model_fields_set
-    options = job.options.model_copy(update={o: getattr(body, o) for o in given & set(OPTIONS)})
-    return Job(
-        target=_given(body.target, job.target),
-        parameters=_given(body.parameters, job.parameters),
-        options=options,
-    )
 
 
 class ScheduleHistoryHandler(ScheduleScoped):
@@ -323,7 +204,7 @@ class CronPreviewHandler(ScheduleScoped):
 
     def post(self, slug: str) -> None:
         body = self.parse_body(CronPreviewRequest)
-        cron = self.cron(body.cron, body.timezone)
+        cron = self.app.schedules.cron(body.cron, body.timezone)
         now = self.app.clock.now()
         self.write_model(
             CronPreview(

@@ -1,3 +1,5 @@
+import { type JupyterFrontEnd } from '@jupyterlab/application';
+import { type CommandRegistry } from '@lumino/commands';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
@@ -8,64 +10,63 @@ import {
   type ScaleLabClient,
   type ScheduleModel,
   type UserModel
-} from './api';
-import { type AskDeleteConfirmation, type OpenWorkspace } from './details';
-import { askDeleteConfirmation, confirmDeleteSchedule } from './dialogs';
-import { deploymentNotice } from './helpers';
-import { scalelabIcon } from './icons';
-import { ProjectsSection } from './projects';
-import { type OpenOutput, type ShowDiff } from './runs';
-import { type OpenScheduleDialog } from './schedulehelpers';
-import { openScheduleDialog } from './scheduleform';
-import { type ConfirmDeleteSchedule } from './schedules';
+} from './common/api';
+import { deploymentNotice } from './common/helpers';
+import { scalelabIcon } from './common/icons';
+import { SessionModel } from './common/session';
+import { DEFAULT_SETTINGS, type ScaleLabSettings } from './common/settings';
+import { plainTrans, type TranslationBundle } from './common/trans';
+import { ProjectDashboards } from './projects/dashboard';
+import { type AskDeleteConfirmation } from './projects/details';
+import { ProjectsModel } from './projects/model';
+import { ProjectsSection } from './projects/section';
 
 /** Options for {@link ScaleLabPanel}. */
 export interface ScaleLabPanelOptions {
+  client: ScaleLabClient;
   /**
-   * Open a project's workspace folder; without it the "Open in file
-   * browser" button is disabled.
+   * The commands its buttons execute across features (see `CommandIDs`);
+   * a command that is not registered disables its button.
    */
-  openWorkspace?: OpenWorkspace;
+  commands: CommandRegistry;
+  /** Where the project dashboards open (the main area). */
+  shell: Pick<JupyterFrontEnd.IShell, 'add' | 'activateById'>;
+  /** The `scalelab` translation bundle; default: English. */
+  trans?: TranslationBundle;
+  /** The poll intervals; default: the schema's defaults. */
+  settings?: Partial<ScaleLabSettings>;
   /** Ask for the slug before deleting; defaults to a JupyterLab dialog. */
   askDeleteConfirmation?: AskDeleteConfirmation;
-  /** Open a run step's output notebook; without it "Open output" is disabled. */
-  openOutput?: OpenOutput;
-  /** Show a diff between two runs; without it "Compare" is disabled. */
-  showDiff?: ShowDiff;
-  /** The schedule dialog; defaults to a JupyterLab dialog. */
-  openScheduleDialog?: OpenScheduleDialog;
-  /** Ask before deleting a schedule; defaults to a JupyterLab dialog. */
-  confirmDeleteSchedule?: ConfirmDeleteSchedule;
 }
 
 /** Format a user for display. */
-export function formatUser(user: UserModel): string {
-  return user.admin ? `${user.name} (admin)` : user.name;
+export function formatUser(user: UserModel, trans: TranslationBundle = plainTrans): string {
+  return user.admin ? trans.__('%1 (admin)', user.name) : user.name;
 }
 
 /** Format the service health for display. */
-export function formatHealth(health: HealthModel): string {
+export function formatHealth(
+  health: HealthModel,
+  trans: TranslationBundle = plainTrans
+): string {
+  const { backend, error } = health.database;
   const db = health.database.ok
-    ? `database ${health.database.backend}`
-    : `database ${health.database.backend} unavailable` +
-      (health.database.error ? ` (${health.database.error})` : '');
-  return `Service ${health.status} · v${health.version} · ${db}`;
+    ? trans.__('database %1', backend)
+    : trans.__('database %1 unavailable', backend) + (error ? ` (${error})` : '');
+  return trans.__('Service %1 · v%2 · %3', health.status, health.version, db);
 }
 
-function describeError(what: string, err: unknown): string {
+function describeError(what: string, err: unknown, trans: TranslationBundle): string {
   if (err instanceof ScaleLabAPIError) {
-    const id = err.requestId ? ` [request ${err.requestId}]` : '';
-    return `Could not load ${what}: ${err.status} ${err.message}${id}`;
+    const id = err.requestId ? trans.__(' [request %1]', err.requestId) : '';
+    return trans.__('Could not load %1: %2 %3', what, err.status, err.message) + id;
   }
   const message = err instanceof Error ? err.message : String(err);
-  return `Could not load ${what}: ${message}`;
+  return trans.__('Could not load %1: %2', what, message);
 }
 
 /** A labelled row whose value element carries `data-testid`. */
-function makeField(
-  testid: string,
-  label: string
-): { row: HTMLElement; value: HTMLElement } {
+function makeField(testid: string, label: string): { row: HTMLElement; value: HTMLElement } {
   const row = document.createElement('div');
   row.className = 'jp-ScaleLabPanel-row';
   const labelNode = document.createElement('span');
@@ -78,23 +79,45 @@ function makeField(
   return { row, value };
 }
 
-/** The ScaleLab side panel: signed-in user, service health and projects. */
+/**
+ * The ScaleLab side panel: signed-in user, service health, my projects
+ * (create, switch) and quick actions on the current project.
+ *
+ * It owns the {@link session} and {@link projectsModel}, and the
+ * {@link dashboards}: a project opens as a main-area dashboard (overview,
+ * runs, schedules, members, audit) that owns its runs and schedules models.
+ */
 export class ScaleLabPanel extends Widget {
-  constructor(client: ScaleLabClient, options: ScaleLabPanelOptions = {}) {
+  constructor(options: ScaleLabPanelOptions) {
     super();
-    this._client = client;
+    const { client } = options;
+    const trans = (this._trans = options.trans ?? plainTrans);
+    const settings = { ...DEFAULT_SETTINGS, ...options.settings };
     this.id = 'scalelab-panel';
     this.addClass('jp-ScaleLabPanel');
     this.title.icon = scalelabIcon;
-    this.title.caption = 'ScaleLab';
+    this.title.caption = trans.__('ScaleLab');
+
+    this.session = new SessionModel(client);
+    this.projectsModel = new ProjectsModel(client);
+    this.dashboards = new ProjectDashboards({
+      shell: options.shell,
+      projects: this.projectsModel,
+      client,
+      commands: options.commands,
+      trans,
+      settings,
+      askDeleteConfirmation: options.askDeleteConfirmation
+    });
+    this.session.changed.connect(this._renderSession, this);
 
     const heading = document.createElement('h2');
     heading.className = 'jp-ScaleLabPanel-heading';
-    heading.textContent = 'ScaleLab';
+    heading.textContent = trans.__('ScaleLab');
 
-    const userRow = makeField('scalelab-user', 'User');
+    const userRow = makeField('scalelab-user', trans.__('User'));
     this._userNode = userRow.value;
-    const healthRow = makeField('scalelab-health', 'Health');
+    const healthRow = makeField('scalelab-health', trans.__('Health'));
     this._healthNode = healthRow.value;
 
     this._noticeNode = document.createElement('div');
@@ -110,23 +133,16 @@ export class ScaleLabPanel extends Widget {
 
     this._refreshButton = document.createElement('button');
     this._refreshButton.type = 'button';
-    this._refreshButton.className =
-      'jp-ScaleLabPanel-refresh jp-mod-styled jp-mod-accept';
-    this._refreshButton.textContent = 'Refresh';
+    this._refreshButton.className = 'jp-ScaleLabPanel-refresh jp-mod-styled jp-mod-accept';
+    this._refreshButton.textContent = trans.__('Refresh');
     this._refreshButton.addEventListener('click', () => {
       void this.refresh();
     });
 
     this._projects = new ProjectsSection({
-      client,
-      openWorkspace: options.openWorkspace,
-      askDeleteConfirmation:
-        options.askDeleteConfirmation ?? askDeleteConfirmation,
-      openOutput: options.openOutput,
-      showDiff: options.showDiff,
-      openScheduleDialog:
-        options.openScheduleDialog ?? (request => openScheduleDialog(client, request)),
-      confirmDeleteSchedule: options.confirmDeleteSchedule ?? confirmDeleteSchedule
+      model: this.projectsModel,
+      commands: options.commands,
+      trans
     });
 
     this.node.append(
@@ -140,37 +156,42 @@ export class ScaleLabPanel extends Widget {
     );
   }
 
+  /** Who is signed in, and the service health. */
+  readonly session: SessionModel;
+  /** My projects and the current one. */
+  readonly projectsModel: ProjectsModel;
+  /** The open project dashboards (main-area tabs). */
+  readonly dashboards: ProjectDashboards;
+
   /** The "Projects" section. */
   get projects(): ProjectsSection {
     return this._projects;
   }
 
+  /** Use new poll intervals. */
+  configure(settings: Partial<ScaleLabSettings>): void {
+    this.dashboards.configure(settings);
+  }
+
   /** Reload the user, the health and the projects from the server. */
   async refresh(): Promise<void> {
-    if (this._loading) {
-      return this._loading;
-    }
-    this._loading = this._load().finally(() => {
-      this._loading = null;
-      this._refreshButton.disabled = false;
-    });
-    return this._loading;
+    await Promise.all([this.session.refresh(), this.projectsModel.refresh()]);
   }
 
   /**
-   * Show the runs of project `slug` with `run` selected (e.g. a run just
-   * started); reveal the panel with `app.shell.activateById(panel.id)`.
+   * Make `slug` the current project and show `run` selected (e.g. a run just
+   * started) in the Runs tab of its dashboard.
    */
   async showRun(slug: string, run: RunModel): Promise<void> {
-    await this._projects.showRun(slug, run);
+    await this.dashboards.showRun(slug, run);
   }
 
   /**
-   * Show the schedules of project `slug` with `schedule` highlighted (e.g.
-   * one just created); reveal the panel with `app.shell.activateById`.
+   * Make `slug` the current project and show `schedule` highlighted (e.g.
+   * one just created) in the Schedules tab of its dashboard.
    */
   async showSchedule(slug: string, schedule: ScheduleModel): Promise<void> {
-    await this._projects.showSchedule(slug, schedule);
+    await this.dashboards.showSchedule(slug, schedule);
   }
 
   dispose(): void {
@@ -178,68 +199,54 @@ export class ScaleLabPanel extends Widget {
       return;
     }
     this._projects.dispose();
+    this.dashboards.dispose();
+    this.session.changed.disconnect(this._renderSession, this);
     super.dispose();
   }
 
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
-    this._projects.setActive(this.isVisible);
     void this.refresh();
   }
 
-  protected onBeforeDetach(msg: Message): void {
-    this._projects.setActive(false);
-    super.onBeforeDetach(msg);
-  }
-
-  protected onAfterShow(msg: Message): void {
-    super.onAfterShow(msg);
-    this._projects.setActive(true);
-  }
-
-  protected onBeforeHide(msg: Message): void {
-    this._projects.setActive(false);
-    super.onBeforeHide(msg);
-  }
-
-  private async _load(): Promise<void> {
-    this._refreshButton.disabled = true;
-    this._userNode.textContent = 'Loading…';
-    this._healthNode.textContent = 'Loading…';
-    const projects = this._projects.refresh();
-    const [user, health] = await Promise.allSettled([
-      this._client.me(),
-      this._client.health()
-    ]);
+  private _renderSession(): void {
+    const trans = this._trans;
+    const session = this.session;
+    this._refreshButton.disabled = session.loading;
+    if (session.loading) {
+      this._userNode.textContent = trans.__('Loading…');
+      this._healthNode.textContent = trans.__('Loading…');
+      return;
+    }
     const errors: string[] = [];
-    if (user.status === 'fulfilled') {
-      this._userNode.textContent = formatUser(user.value);
-      this._projects.setUser(user.value);
+    if (session.user) {
+      this._userNode.textContent = formatUser(session.user, trans);
+      if (this.projectsModel.user !== session.user) {
+        this.projectsModel.user = session.user;
+      }
     } else {
       this._userNode.textContent = '—';
-      errors.push(describeError('user', user.reason));
+      errors.push(describeError(trans.__('user'), session.userError, trans));
     }
-    if (health.status === 'fulfilled') {
-      this._healthNode.textContent = formatHealth(health.value);
-      const notice = deploymentNotice(health.value);
+    if (session.health) {
+      this._healthNode.textContent = formatHealth(session.health, trans);
+      const notice = deploymentNotice(session.health, trans);
       this._noticeNode.textContent = notice ?? '';
       this._noticeNode.hidden = notice === null;
     } else {
       this._healthNode.textContent = '—';
       this._noticeNode.hidden = true;
-      errors.push(describeError('service health', health.reason));
+      errors.push(describeError(trans.__('service health'), session.healthError, trans));
     }
     this._errorNode.textContent = errors.join('\n');
     this._errorNode.hidden = errors.length === 0;
-    await projects;
   }
 
-  private readonly _client: ScaleLabClient;
+  private readonly _trans: TranslationBundle;
   private readonly _userNode: HTMLElement;
   private readonly _healthNode: HTMLElement;
   private readonly _noticeNode: HTMLElement;
   private readonly _errorNode: HTMLElement;
   private readonly _refreshButton: HTMLButtonElement;
   private readonly _projects: ProjectsSection;
-  private _loading: Promise<void> | null = null;
 }

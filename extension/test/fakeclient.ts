@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 
-import { type FetchFunction, ScaleLabClient } from '../src/api';
+import { type FetchFunction, ScaleLabClient } from '../src/common/api';
 
 export const BASE = '/user/alice/scalelab/';
 
@@ -27,4 +27,27 @@ export function setup(response: () => Response) {
     };
   };
   return { client, fetch, call };
+}
+
+/**
+ * A client whose fetch asks `answer` (method and path below {@link BASE},
+ * query included); unknown requests get a 404.
+ */
+export function routed(
+  answer: (method: string, path: string, body: unknown) => Response | Promise<Response> | undefined
+) {
+  const fetch = vi.fn<FetchFunction>(async (url, init) => {
+    const path = String(url).slice(BASE.length);
+    const raw = init?.body;
+    const body = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
+    return (
+      (await answer(init?.method ?? 'GET', path, body)) ??
+      jsonResponse({ detail: 'not found' }, 404)
+    );
+  });
+  const client = new ScaleLabClient({ baseUrl: BASE, fetch });
+  /** `METHOD path` of each request so far. */
+  const requests = () =>
+    fetch.mock.calls.map(([url, init]) => `${init?.method ?? 'GET'} ${String(url).slice(BASE.length)}`);
+  return { client, fetch, requests };
 }

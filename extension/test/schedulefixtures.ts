@@ -1,4 +1,4 @@
-import { type ScheduleModel } from '../src/api';
+import { type ScheduleModel } from '../src/common/api';
 
 /** A schedule as the service returns it. */
 export const SCHEDULE: ScheduleModel = {
@@ -17,6 +17,7 @@ export const SCHEDULE: ScheduleModel = {
   concurrency: 'forbid',
   notify: 'failure',
   webhook: null,
+  webhook_url: null,
   paused: false,
   next_fire_at: '2024-05-02T04:00:00Z',
   next_fire_times: ['2024-05-02T04:00:00Z'],

@@ -3,37 +3,31 @@
  *
  * This module deliberately has no JupyterLab imports so it can be unit-tested
  * in plain Node with a fake `fetch`.
+ *
+ * The request and response types are those of the service's OpenAPI document,
+ * generated into `./openapi.ts` by `make api-types` (never edit that file).
  */
 
+import type { components } from './openapi';
+
+type Schemas = components['schemas'];
+
 /** The signed-in user, as returned by `GET api/me`. */
-export interface UserModel {
-  name: string;
-  admin: boolean;
-  kind: 'user' | 'service';
-  groups: string[];
-}
+export type UserModel = Schemas['UserModel'];
 
 /** The hub's deployment mode, and whether the OS holds kernels to roles. */
-export interface DeploymentModel {
-  mode: string;
-  roles_hold_for_kernels: boolean;
-}
+export type DeploymentModel = Schemas['DeploymentHealth'];
 
-/** Service health, as returned by `GET api/health`. */
-export interface HealthModel {
-  status: 'ok' | 'degraded';
-  version: string;
-  database: {
-    ok: boolean;
-    backend: string;
-    error?: string | null;
-  };
-  /** Missing from services older than this extension. */
+/**
+ * Service health, as returned by `GET api/health`. `deployment` stays optional:
+ * services older than this extension leave it out.
+ */
+export type HealthModel = Omit<Schemas['HealthModel'], 'deployment'> & {
   deployment?: DeploymentModel;
-}
+};
 
 /** A project role; each role includes the permissions of the ones before it. */
-export type Role = 'viewer' | 'runner' | 'editor' | 'deployer' | 'owner';
+export type Role = Schemas['MemberModel']['role'];
 
 /** All roles, from least to most privileged. */
 export const ROLES: readonly Role[] = [
@@ -54,180 +48,67 @@ export function roleAtLeast(role: Role | null | undefined, needed: Role): boolea
 }
 
 /** A project, as returned by `GET api/projects/{slug}`. */
-export interface ProjectModel {
-  slug: string;
-  title: string;
-  archived: boolean;
-  created_at: string;
-  created_by: string;
-  /** The caller's role, or `null` (e.g. a hub admin who is not a member). */
-  my_role: Role | null;
-  /** Folder of the project in the file browser, e.g. `projects/churn`. */
-  workspace: string;
-}
+export type ProjectModel = Schemas['ProjectModel'];
 
 /** `GET api/projects`. */
-export interface ProjectList {
-  projects: ProjectModel[];
-}
+export type ProjectList = Schemas['ProjectList'];
 
 /** Body of `POST api/projects`. */
-export interface ProjectCreate {
-  slug: string;
-  title?: string | null;
-  template?: 'empty' | 'example';
-}
+export type ProjectCreate = Schemas['ProjectCreate'];
 
 /** Body of `PATCH api/projects/{slug}`. */
-export interface ProjectUpdate {
-  title: string;
-}
+export type ProjectUpdate = Schemas['ProjectUpdate'];
 
 /** `DELETE api/projects/{slug}`. */
-export interface DeletedProject {
-  slug: string;
-  /** Where the workspace was archived before deletion. */
-  archive: string;
-}
+export type DeletedProject = Schemas['DeletedProject'];
 
 /** A project member: a JupyterHub user or group. */
-export type MemberKind = 'user' | 'group';
+export type MemberKind = Schemas['MemberModel']['kind'];
 
 /** A project member and its role. */
-export interface MemberModel {
-  kind: MemberKind;
-  name: string;
-  role: Role;
-}
+export type MemberModel = Schemas['MemberModel'];
 
 /** `GET api/projects/{slug}/members`. */
-export interface MemberList {
-  members: MemberModel[];
-}
+export type MemberList = Schemas['MemberList'];
 
 /** One audit log entry of a project. */
-export interface AuditEvent {
-  id: number;
-  at: string;
-  actor: string;
-  project: string;
-  action: string;
-  details: Record<string, unknown>;
-}
+export type AuditEvent = Schemas['AuditEvent'];
 
 /** `GET api/projects/{slug}/audit`. */
-export interface AuditList {
-  events: AuditEvent[];
-}
+export type AuditList = Schemas['AuditList'];
 
 /** One parameter of a notebook or pipeline. */
-export interface ParameterModel {
-  name: string;
-  /** `int`, `float`, `str`, `bool`, `list`, `dict`, or `None` for any. */
-  type: string;
-  /** The default, as a Python literal as written (e.g. `'a'`, `0.5`, `True`). */
-  default: string;
-  help: string;
-}
+export type ParameterModel = Schemas['ParameterModel'];
 
 /** `GET api/projects/{slug}/parameters?path=...`. */
-export interface ParametersModel {
-  path: string;
-  kind: 'notebook' | 'pipeline';
-  parameters: ParameterModel[];
-  /** A pipeline's steps, in order. */
-  steps: string[];
-}
+export type ParametersModel = Schemas['ParametersModel'];
 
 /** Body of `POST api/projects/{slug}/runs`. */
-export interface RunCreate {
-  /** Notebook or pipeline.yaml, relative to the project workspace. */
-  target: string;
-  parameters?: Record<string, unknown>;
-  /** Run every step, reusing nothing. */
-  fresh?: boolean;
-  /** Seconds per step. */
-  timeout?: number | null;
-  retries?: number;
-}
+export type RunCreate = Schemas['RunCreate'];
 
 /** The status of a run or of one of its steps. */
-export type RunStatus =
-  | 'queued'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'cancelled'
-  | 'skipped';
+export type RunStatus = Schemas['RunModel']['status'];
 
 /** One step of a run (a notebook run has one). */
-export interface StepModel {
-  name: string;
-  notebook: string;
-  status: RunStatus;
-  parameters: Record<string, unknown>;
-  kernel: string;
-  started_at: string | null;
-  finished_at: string | null;
-  attempts: number;
-  error: string | null;
-  failed_cell: number | null;
-  /** The run whose outputs were reused instead of running the step. */
-  reused_from: string | null;
-  /**
-   * The output notebook as a lab path, e.g. `runs/<slug>/<run id>/<step>.ipynb`
-   * (read-only; open it with the document manager).
-   */
-  output: string | null;
-  lineage: Record<string, unknown> | null;
-}
+export type StepModel = Schemas['StepModel'];
 
 /** A run of a notebook or pipeline. */
-export interface RunModel {
-  id: string;
-  project: string;
-  kind: 'notebook' | 'pipeline';
-  target: string;
-  status: RunStatus;
-  trigger: string;
-  triggered_by: string;
-  parameters: Record<string, unknown>;
-  executor: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  error: string | null;
-  /** While queued for an executor slot: its place, 1 being next (absent from older services). */
-  queue_position?: number | null;
-  environment: Record<string, unknown>;
-  steps: StepModel[];
-}
+export type RunModel = Schemas['RunModel'];
 
 /** `GET api/projects/{slug}/runs` (newest first). */
-export interface RunList {
-  runs: RunModel[];
-}
+export type RunList = Schemas['RunList'];
 
 /** `GET api/projects/{slug}/runs/{id}/diff?other=...&step=...`. */
-export interface NotebookDiff {
-  /** Run id of the older run. */
-  base: string;
-  /** Run id of the newer run. */
-  remote: string;
-  step: string;
-  base_notebook: Record<string, unknown>;
-  /** nbdime's diff of the two output notebooks. */
-  diff: unknown[];
-}
+export type NotebookDiff = Schemas['NotebookDiff'];
 
 /** Fire times missed while the service was down: skip them, or one catch-up run. */
-export type MisfirePolicy = 'skip' | 'run_once';
+export type MisfirePolicy = Schemas['ScheduleModel']['misfire'];
 
 /** When the previous run is still going: allow, forbid (record a skip), replace it. */
-export type ConcurrencyPolicy = 'allow' | 'forbid' | 'replace';
+export type ConcurrencyPolicy = Schemas['ScheduleModel']['concurrency'];
 
 /** When to notify the project members (and the webhook). */
-export type NotifyWhen = 'failure' | 'always' | 'never';
+export type NotifyWhen = Schemas['ScheduleModel']['notify'];
 
 /** All misfire policies, in the order the form offers them. */
 export const MISFIRE_POLICIES: readonly MisfirePolicy[] = ['run_once', 'skip'];
@@ -246,166 +127,49 @@ export const NOTIFY_WHEN: readonly NotifyWhen[] = ['failure', 'always', 'never']
  * What a schedule runs and when; every field optional, for edits
  * (`ScheduleSettings` on the server).
  */
-export interface ScheduleSettings {
-  name?: string | null;
-  /** Notebook or pipeline.yaml, relative to the workspace. */
-  target?: string | null;
-  parameters?: Record<string, unknown> | null;
-  /** Five fields: minute hour day-of-month month day-of-week. */
-  cron?: string | null;
-  /** IANA name, e.g. `Europe/Paris`. */
-  timezone?: string | null;
-  /** Seconds per step (> 0). */
-  timeout?: number | null;
-  /** 0 to 5. */
-  retries?: number | null;
-  /** Run every step, reusing nothing. */
-  fresh?: boolean | null;
-  misfire?: MisfirePolicy | null;
-  /** Seconds (60 to 7 days); older misses are not caught up. */
-  misfire_deadline?: number | null;
-  concurrency?: ConcurrencyPolicy | null;
-  notify?: NotifyWhen | null;
-  /** Slack-compatible incoming webhook; an empty string removes it. */
-  webhook_url?: string | null;
-  paused?: boolean | null;
-}
+export type ScheduleSettings = Schemas['ScheduleUpdate'];
 
 /** Body of `POST api/projects/{slug}/schedules`. */
-export interface ScheduleCreate extends ScheduleSettings {
-  name: string;
-  target: string;
-  cron: string;
-  /** Defaults to `UTC`. */
-  timezone?: string;
-  parameters?: Record<string, unknown>;
-  retries?: number;
-  fresh?: boolean;
-  misfire?: MisfirePolicy;
-  misfire_deadline?: number;
-  concurrency?: ConcurrencyPolicy;
-  notify?: NotifyWhen;
-  paused?: boolean;
-}
+export type ScheduleCreate = Schemas['ScheduleCreate'];
 
 /** Body of `PATCH api/projects/{slug}/schedules/{id}`: the fields to change. */
-export type ScheduleUpdate = ScheduleSettings;
+export type ScheduleUpdate = Schemas['ScheduleUpdate'];
 
 /** A schedule, as returned by `GET api/projects/{slug}/schedules/{id}`. */
-export interface ScheduleModel {
-  id: number;
-  project: string;
-  name: string;
-  target: string;
-  parameters: Record<string, unknown>;
-  cron: string;
-  timezone: string;
-  timeout: number | null;
-  retries: number;
-  fresh: boolean;
-  misfire: MisfirePolicy;
-  misfire_deadline: number;
-  concurrency: ConcurrencyPolicy;
-  notify: NotifyWhen;
-  /** Where the webhook goes (scheme and host only), or `null`. */
-  webhook: string | null;
-  /** The webhook URL: whole for editors and above, credentials redacted for others. */
-  webhook_url?: string | null;
-  paused: boolean;
-  /** `null` while paused. */
-  next_fire_at: string | null;
-  /** The next five, whether paused or not. */
-  next_fire_times: string[];
-  last_fire_at: string | null;
-  last_run_id: string | null;
-  last_status: string | null;
-  created_at: string;
-  created_by: string;
-  updated_at: string;
-}
+export type ScheduleModel = Schemas['ScheduleModel'];
 
 /** `GET api/projects/{slug}/schedules`. */
-export interface ScheduleList {
-  schedules: ScheduleModel[];
-}
+export type ScheduleList = Schemas['ScheduleList'];
 
 /** What the scheduler did at a fire time. */
-export type ScheduleOutcome = 'starting' | 'queued' | 'missed' | 'skipped' | 'failed';
+export type ScheduleOutcome = Schemas['ScheduleEvent']['outcome'];
 
 /** One fire time of a schedule. */
-export interface ScheduleEvent {
-  /** The fire time. */
-  due_at: string;
-  /** When the scheduler handled it. */
-  at: string;
-  outcome: ScheduleOutcome;
-  run_id: string | null;
-  run_status: string | null;
-  detail: string;
-}
+export type ScheduleEvent = Schemas['ScheduleEvent'];
 
 /** `GET api/projects/{slug}/schedules/{id}/history` (newest first). */
-export interface ScheduleHistory {
-  schedule: number;
-  events: ScheduleEvent[];
-}
+export type ScheduleHistory = Schemas['ScheduleHistory'];
 
 /** Body of `POST api/projects/{slug}/schedules/preview`. */
-export interface CronPreviewRequest {
-  cron: string;
-  /** Defaults to `UTC`. */
-  timezone?: string;
-}
+export type CronPreviewRequest = Schemas['CronPreviewRequest'];
 
 /** `POST api/projects/{slug}/schedules/preview`. */
-export interface CronPreview {
-  cron: string;
-  timezone: string;
-  next_fire_times: string[];
-  /** Seconds between the closest two fire times. */
-  shortest_interval: number;
-}
+export type CronPreview = Schemas['CronPreview'];
 
 /** The level of a notification. */
-export type NotificationLevel = 'error' | 'warning' | 'success' | 'info';
+export type NotificationLevel = Schemas['NotificationModel']['level'];
 
 /** A notification about a scheduled run, for the members of its project. */
-export interface NotificationModel {
-  id: number;
-  project: string;
-  at: string;
-  level: NotificationLevel;
-  title: string;
-  message: string;
-  /**
-   * Absolute hub URLs: `output` (the output notebook) and `diff` (against
-   * the last successful run), when there are.
-   */
-  links: { output?: string; diff?: string; [name: string]: string | undefined };
-  run_id: string | null;
-  schedule_id: number | null;
-  /** Webhook delivery: `''` (none), `pending`, `delivered` or `failed`. */
-  webhook: '' | 'pending' | 'delivered' | 'failed';
-  /** Attempts, status codes and errors: for editors and above, else `null`. */
-  webhook_detail?: string | null;
-}
+export type NotificationModel = Schemas['NotificationModel'];
 
 /** `GET api/notifications` (newest first). */
-export interface NotificationList {
-  notifications: NotificationModel[];
-}
+export type NotificationList = Schemas['NotificationList'];
 
 /** `GET`/`PUT api/me/preferences`. */
-export interface PreferencesModel {
-  preferences: Record<string, unknown>;
-}
+export type PreferencesModel = Schemas['PreferencesModel'];
 
 /** The JSON body of any ScaleLab error response. */
-export interface ErrorModel {
-  status: number;
-  message: string;
-  request_id?: string;
-}
+export type ErrorModel = Schemas['ErrorModel'];
 
 /** A `fetch`-compatible function. */
 export type FetchFunction = (

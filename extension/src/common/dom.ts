@@ -138,17 +138,18 @@ export function setError(node: HTMLElement, message: string | null): void {
 
 // The look shared by the Runs and Schedules views.
 
-/** A view's header: its `heading` and a Refresh button that runs `onRefresh`. */
+/** A view's header: its `heading` and a Refresh button (`refresh.label`) that runs `onRefresh`. */
 export function viewHeader(
   heading: string,
   onRefresh: () => void,
-  refresh: ElementOptions
+  refresh: ElementOptions & { label?: string }
 ): HTMLElement {
+  const { label = 'Refresh', ...options } = refresh;
   return el(
     'div',
     { className: 'jp-ScaleLabRuns-header' },
     el('h4', { className: 'jp-ScaleLabPanel-subheading', text: heading }),
-    button('Refresh', onRefresh, refresh)
+    button(label, onRefresh, options)
   );
 }
 

@@ -15,6 +15,7 @@ import {
   ScaleLabAPIError,
   type UserModel
 } from './api';
+import { plainTrans, type TranslationBundle } from './trans';
 
 /** The preference key holding the slug of the current project. */
 export const PROJECT_PREFERENCE = 'project';
@@ -147,12 +148,13 @@ export function projectPermissions(
 /** `My role: owner`; `My role: none` when not a member. */
 export function formatMyRole(
   project: Pick<ProjectModel, 'my_role'>,
-  user?: Pick<UserModel, 'admin'> | null
+  user?: Pick<UserModel, 'admin'> | null,
+  trans: TranslationBundle = plainTrans
 ): string {
   if (project.my_role !== null) {
-    return `My role: ${project.my_role}`;
+    return trans.__('My role: %1', project.my_role);
   }
-  return user?.admin ? 'My role: none (hub admin)' : 'My role: none';
+  return user?.admin ? trans.__('My role: none (hub admin)') : trans.__('My role: none');
 }
 
 /** Whether `value` is one of {@link ROLES}. */
@@ -185,14 +187,18 @@ export function errorMessage(err: unknown): string {
  * A plain notice when project roles do not bind kernels (the `local` mode:
  * every kernel runs as one OS account); null when the OS enforces them.
  */
-export function deploymentNotice(health: HealthModel): string | null {
+export function deploymentNotice(
+  health: HealthModel,
+  trans: TranslationBundle = plainTrans
+): string | null {
   const deployment = health.deployment;
   if (!deployment || deployment.roles_hold_for_kernels) {
     return null;
   }
-  return (
-    `Deployment mode ${deployment.mode}: every user's kernel runs as the same ` +
-    'OS account, so code run here can read every project, whatever your ' +
-    'roles. Roles apply to this panel and the file browser only.'
+  return trans.__(
+    "Deployment mode %1: every user's kernel runs as the same " +
+      'OS account, so code run here can read every project, whatever your ' +
+      'roles. Roles apply to this panel and the file browser only.',
+    deployment.mode
   );
 }

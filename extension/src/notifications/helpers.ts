@@ -1,17 +1,15 @@
 /**
- * Notifications of scheduled runs: the links they carry and the poller
- * that fetches new ones.
+ * Notifications of scheduled runs: the links they carry, and the last id
+ * seen (kept in localStorage).
  *
  * No DOM and no JupyterLab imports, so vitest can test them in plain Node.
  */
 
-import { type NotificationModel, type ScaleLabClient } from './api';
+import { type NotificationModel } from '../common/api';
+import { plainTrans, type TranslationBundle } from '../common/trans';
 
 /** The localStorage key of the id of the newest notification seen. */
 export const LAST_NOTIFICATION_KEY = 'scalelab:last-notification-id';
-
-/** How often notifications are fetched (ms). */
-export const NOTIFICATION_POLL_INTERVAL = 10000;
 
 /** At most this many notifications are shown at once (the newest). */
 export const MAX_SHOWN = 5;
@@ -113,8 +111,8 @@ export function withoutDiffQuery(search: string): string {
 }
 
 /** The title of the diff tab: `Diff train: r0 → r1`. */
-export function diffTitle(link: DiffLink): string {
-  return `Diff ${link.step}: ${link.compare} → ${link.run}`;
+export function diffTitle(link: DiffLink, trans: TranslationBundle = plainTrans): string {
+  return trans.__('Diff %1: %2 → %3', link.step, link.compare, link.run);
 }
 
 /** The text of a notification toast. */
@@ -153,111 +151,11 @@ export function readLastId(storage: StorageLike | null | undefined): number | nu
   }
 }
 
-function writeLastId(storage: StorageLike | null | undefined, id: number): void {
+/** Store `id` under {@link LAST_NOTIFICATION_KEY} (quietly, if possible). */
+export function writeLastId(storage: StorageLike | null | undefined, id: number): void {
   try {
     storage?.setItem(LAST_NOTIFICATION_KEY, String(id));
   } catch {
     // Storage full or forbidden: this tab still remembers the id.
   }
-}
-
-/** Options for {@link NotificationPoller}. */
-export interface NotificationPollerOptions {
-  client: Pick<ScaleLabClient, 'listNotifications'>;
-  /** Show new notifications, oldest first; `skipped` older ones were not shown. */
-  show: (notifications: NotificationModel[], skipped: number) => void;
-  /** Where the last id is kept across reloads and tabs (localStorage). */
-  storage?: StorageLike | null;
-  /** Default {@link NOTIFICATION_POLL_INTERVAL}. */
-  interval?: number;
-}
-
-/**
- * Fetches new notifications every {@link NOTIFICATION_POLL_INTERVAL} ms.
- *
- * The very first fetch (nothing stored) only records the newest id, so
- * that old notifications are not replayed. The last id is kept in
- * localStorage: after a reload, the ones that came in meanwhile are shown,
- * and tabs sharing the storage do not show the same one twice.
- */
-export class NotificationPoller {
-  constructor(options: NotificationPollerOptions) {
-    this._options = options;
-    this._lastId = readLastId(options.storage);
-  }
-
-  /** The id of the newest notification seen, if any. */
-  get lastId(): number | null {
-    return this._lastId;
-  }
-
-  /** Poll now, then every interval until {@link stop}. */
-  start(): void {
-    if (this._running) {
-      return;
-    }
-    this._running = true;
-    void this._tick();
-  }
-
-  /** Stop polling. */
-  stop(): void {
-    this._running = false;
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
-  }
-
-  /** Fetch once and show what is new. */
-  async poll(): Promise<void> {
-    const stored = readLastId(this._options.storage);
-    const after =
-      stored === null ? this._lastId : this._lastId === null ? stored : Math.max(stored, this._lastId);
-    const list = await this._options.client.listNotifications(after);
-    const fresh = list.notifications.filter(n => after === null || n.id > after);
-    const newest = newestId(fresh, after);
-    // Another tab may have shown them meanwhile.
-    const now = readLastId(this._options.storage);
-    if (newest !== null && (now === null || newest > now)) {
-      writeLastId(this._options.storage, newest);
-    }
-    this._lastId = newest ?? 0;
-    if (after === null) {
-      if (newest === null) {
-        writeLastId(this._options.storage, 0);
-      }
-      return;
-    }
-    const shown = fresh.filter(n => now === null || n.id > now).sort((a, b) => a.id - b.id);
-    if (shown.length > 0) {
-      const skipped = Math.max(0, shown.length - MAX_SHOWN);
-      this._options.show(shown.slice(skipped), skipped);
-    }
-  }
-
-  private async _tick(): Promise<void> {
-    try {
-      await this.poll();
-      this._failing = false;
-    } catch (err) {
-      // Once per outage, not every interval.
-      if (!this._failing) {
-        console.warn('ScaleLab: could not fetch notifications', err);
-      }
-      this._failing = true;
-    }
-    if (this._running) {
-      this._timer = setTimeout(() => {
-        this._timer = null;
-        void this._tick();
-      }, this._options.interval ?? NOTIFICATION_POLL_INTERVAL);
-    }
-  }
-
-  private readonly _options: NotificationPollerOptions;
-  private _lastId: number | null;
-  private _running = false;
-  private _failing = false;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
 }

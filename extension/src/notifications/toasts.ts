@@ -1,35 +1,12 @@
 import { Notification } from '@jupyterlab/apputils';
+import { type CommandRegistry } from '@lumino/commands';
 
-import { type NotificationModel, type ScaleLabClient } from './api';
-import { errorMessage } from './helpers';
-import {
-  diffLinkFromUrl,
-  diffTitle,
-  NotificationPoller,
-  notificationText,
-  outputPathFromLink,
-  type StorageLike
-} from './notifyhelpers';
-import { type OpenDiff } from './runcommands';
-import { type OpenOutput } from './runs';
-
-/** Options for {@link startNotifications}. */
-export interface NotificationsOptions {
-  client: ScaleLabClient;
-  /** Opens an output notebook (a lab path such as `runs/<slug>/<run>/<file>`). */
-  openOutput: OpenOutput;
-  /** Opens the diff of a step between two runs. */
-  openDiff: OpenDiff;
-}
-
-/** `window.localStorage`, or `null` where it is not available. */
-function localStorageOrNull(): StorageLike | null {
-  try {
-    return typeof window !== 'undefined' ? window.localStorage : null;
-  } catch {
-    return null;
-  }
-}
+import { type NotificationModel } from '../common/api';
+import { CommandIDs } from '../common/commands';
+import { errorMessage } from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
+import { diffLinkFromUrl, diffTitle, notificationText, outputPathFromLink } from './helpers';
+import { type NotificationsModel, type ReceivedNotifications } from './model';
 
 /** How long a toast stays, by level (ms; `false`: until closed). */
 const AUTO_CLOSE: Record<NotificationModel['level'], number | false> = {
@@ -39,21 +16,25 @@ const AUTO_CLOSE: Record<NotificationModel['level'], number | false> = {
   info: 8000
 };
 
-/** Show one ScaleLab notification as a JupyterLab notification. */
+/**
+ * Show one ScaleLab notification as a JupyterLab notification; its
+ * actions execute {@link CommandIDs.openOutput} and {@link CommandIDs.compareRuns}.
+ */
 export function showNotification(
   notification: NotificationModel,
-  options: Pick<NotificationsOptions, 'openOutput' | 'openDiff'>
+  commands: CommandRegistry,
+  trans: TranslationBundle = plainTrans
 ): string {
   const actions: Notification.IAction[] = [];
   const output = outputPathFromLink(notification.links.output);
   if (output) {
     actions.push({
-      label: 'Open output',
+      label: trans.__('Open output'),
       caption: output,
       displayType: 'accent',
       callback: () => {
-        options.openOutput(output).catch((err: unknown) => {
-          Notification.error(`Could not open ${output}: ${errorMessage(err)}`, {
+        commands.execute(CommandIDs.openOutput, { path: output }).catch((err: unknown) => {
+          Notification.error(trans.__('Could not open %1: %2', output, errorMessage(err)), {
             autoClose: 8000
           });
         });
@@ -63,10 +44,10 @@ export function showNotification(
   const diff = diffLinkFromUrl(notification.links.diff);
   if (diff) {
     actions.push({
-      label: 'Compare with last success',
-      caption: diffTitle(diff),
+      label: trans.__('Compare with last success'),
+      caption: diffTitle(diff, trans),
       callback: () => {
-        void options.openDiff(diff);
+        void commands.execute(CommandIDs.compareRuns, { ...diff });
       }
     });
   }
@@ -84,26 +65,39 @@ export function showNotification(
   }
 }
 
-/**
- * Fetch new ScaleLab notifications every 10 s and show each with
- * JupyterLab's `Notification` API; returns the running poller.
- */
-export function startNotifications(options: NotificationsOptions): NotificationPoller {
-  const poller = new NotificationPoller({
-    client: options.client,
-    storage: localStorageOrNull(),
-    show: (notifications, skipped) => {
-      if (skipped > 0) {
-        Notification.info(
-          `ScaleLab: ${skipped} older notification${skipped === 1 ? '' : 's'} not shown`,
-          { autoClose: 8000 }
-        );
-      }
-      for (const notification of notifications) {
-        showNotification(notification, options);
-      }
+/** Show what `model` receives as toasts; returns a function that stops showing them. */
+export function showNotifications(
+  model: NotificationsModel,
+  commands: CommandRegistry,
+  trans: TranslationBundle = plainTrans
+): () => void {
+  const show = (sender: NotificationsModel, received: ReceivedNotifications): void => {
+    const { notifications, skipped } = received;
+    if (skipped > 0) {
+      Notification.info(
+        trans._n(
+          'ScaleLab: %1 older notification not shown',
+          'ScaleLab: %1 older notifications not shown',
+          skipped
+        ),
+        { autoClose: 8000 }
+      );
     }
-  });
-  poller.start();
-  return poller;
+    for (const notification of notifications) {
+      showNotification(notification, commands, trans);
+    }
+  };
+  model.received.connect(show);
+  return () => {
+    model.received.disconnect(show);
+  };
+}
+
+/** `window.localStorage`, or `null` where it is not available. */
+export function localStorageOrNull(): Storage | null {
+  try {
+    return typeof window !== 'undefined' ? window.localStorage : null;
+  } catch {
+    return null;
+  }
 }

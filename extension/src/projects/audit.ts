@@ -1,6 +1,7 @@
-import { type AuditEvent, type ScaleLabClient } from './api';
-import { el, errorLine, setError } from './dom';
-import { errorMessage, formatAuditEvent, sortAuditEvents } from './helpers';
+import { type AuditEvent, type ScaleLabClient } from '../common/api';
+import { el, errorLine, setError } from '../common/dom';
+import { errorMessage, formatAuditEvent, sortAuditEvents } from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
 
 /**
  * The collapsible audit log of one project, newest first.
@@ -10,8 +11,9 @@ import { errorMessage, formatAuditEvent, sortAuditEvents } from './helpers';
 export class AuditView {
   readonly node: HTMLDetailsElement;
 
-  constructor(client: ScaleLabClient, slug: string) {
+  constructor(client: ScaleLabClient, slug: string, trans: TranslationBundle = plainTrans) {
     this._client = client;
+    this._trans = trans;
     this._slug = slug;
     this._list = el('ol', { className: 'jp-ScaleLabPanel-auditList' });
     this._status = el('div', { className: 'jp-ScaleLabPanel-muted' });
@@ -21,7 +23,7 @@ export class AuditView {
       { className: 'jp-ScaleLabPanel-audit', testid: 'scalelab-audit' },
       el('summary', {
         className: 'jp-ScaleLabPanel-subheading',
-        text: 'Audit log'
+        text: trans.__('Audit log')
       }),
       this._status,
       this._list,
@@ -45,7 +47,7 @@ export class AuditView {
   async load(): Promise<void> {
     const id = ++this._loadId;
     if (this._list.childElementCount === 0) {
-      this._status.textContent = 'Loading…';
+      this._status.textContent = this._trans.__('Loading…');
       this._status.hidden = false;
     }
     try {
@@ -60,7 +62,7 @@ export class AuditView {
         return;
       }
       this._status.hidden = true;
-      setError(this._error, `Could not load the audit log: ${errorMessage(err)}`);
+      setError(this._error, this._trans.__('Could not load the audit log: %1', errorMessage(err)));
     }
   }
 
@@ -74,11 +76,12 @@ export class AuditView {
         })
       )
     );
-    this._status.textContent = 'No events.';
+    this._status.textContent = this._trans.__('No events.');
     this._status.hidden = events.length > 0;
   }
 
   private readonly _client: ScaleLabClient;
+  private readonly _trans: TranslationBundle;
   private readonly _slug: string;
   private readonly _list: HTMLOListElement;
   private readonly _status: HTMLElement;

@@ -1,48 +1,45 @@
-import {
-  type DeletedProject,
-  type ProjectModel,
-  type ScaleLabClient,
-  type UserModel
-} from './api';
-import { AuditView } from './audit';
-import { button, el, errorLine, input, setError } from './dom';
+import { type CommandRegistry } from '@lumino/commands';
+
+import { type ProjectModel, type ScaleLabClient, type UserModel } from '../common/api';
+import { CommandIDs } from '../common/commands';
+import { askDeleteConfirmation } from '../common/dialogs';
+import { button, el, errorLine, input, setError } from '../common/dom';
 import {
   confirmationMatches,
   errorMessage,
   formatMyRole,
   projectPermissions
-} from './helpers';
+} from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
+import { AuditView } from './audit';
 import { MembersView } from './members';
-
-/** Opens a project's workspace folder, e.g. in the default file browser. */
-export type OpenWorkspace = (project: ProjectModel) => Promise<void>;
+import { type ProjectsModel } from './model';
 
 /**
  * Asks the user to type the slug to confirm deleting a project.
  *
  * Resolves to the typed text, or `null` when cancelled.
  */
-export type AskDeleteConfirmation = (
-  project: ProjectModel
-) => Promise<string | null>;
+export type AskDeleteConfirmation = (project: ProjectModel) => Promise<string | null>;
 
 /** Options for {@link ProjectDetails}. */
 export interface ProjectDetailsOptions {
+  model: ProjectsModel;
+  /** For the members and the audit log. */
   client: ScaleLabClient;
   project: ProjectModel;
   user: UserModel | null;
-  /** Missing when JupyterLab has no default file browser. */
-  openWorkspace?: OpenWorkspace;
-  askDeleteConfirmation: AskDeleteConfirmation;
-  /** The project changed (title, archived, members): reload the list. */
-  onChanged: () => void;
-  /** The project was deleted. */
-  onDeleted: (deleted: DeletedProject) => void;
+  /** "Open in file browser" executes {@link CommandIDs.openProject}, if registered. */
+  commands: CommandRegistry;
+  trans?: TranslationBundle;
+  /** Default: a JupyterLab dialog. */
+  askDeleteConfirmation?: AskDeleteConfirmation;
 }
 
 /**
- * The current project: title, my role, workspace, rename, archive/restore,
- * delete, members and (for owners and hub admins) the audit log.
+ * A project: title, my role, workspace, rename, archive/restore and delete
+ * in {@link node}; its members ({@link members}) and, for owners and hub
+ * admins, its audit log ({@link audit}) for the caller to place.
  */
 export class ProjectDetails {
   readonly node: HTMLElement;
@@ -51,7 +48,8 @@ export class ProjectDetails {
     this._options = options;
     this._project = options.project;
     this._user = options.user;
-    const { client } = options;
+    const trans = (this._trans = options.trans ?? plainTrans);
+    const { client, model } = options;
     const slug = options.project.slug;
 
     this._title = el('h4', {
@@ -65,36 +63,36 @@ export class ProjectDetails {
     });
 
     this._openButton = button(
-      'Open in file browser',
+      trans.__('Open in file browser'),
       () => {
         void this._openWorkspace();
       },
       { testid: 'scalelab-open-workspace' }
     );
-    if (!options.openWorkspace) {
+    if (!options.commands.hasCommand(CommandIDs.openProject)) {
       this._openButton.disabled = true;
-      this._openButton.title = 'The file browser is not available';
+      this._openButton.title = trans.__('The file browser is not available');
     }
 
-    this._titleInput = input('title', 'Project title', {
-      attrs: { 'aria-label': 'Project title' }
+    this._titleInput = input('title', trans.__('Project title'), {
+      attrs: { 'aria-label': trans.__('Project title') }
     });
     this._renameForm = el(
       'form',
       { className: 'jp-ScaleLabPanel-inline', testid: 'scalelab-rename' },
       this._titleInput,
-      button('Save', null, { testid: 'scalelab-rename-save' })
+      button(trans.__('Save'), null, { testid: 'scalelab-rename-save' })
     );
     this._renameForm.addEventListener('submit', event => {
       event.preventDefault();
       void this._rename();
     });
 
-    this._archiveButton = button('Archive', () => {
+    this._archiveButton = button(trans.__('Archive'), () => {
       void this._toggleArchived();
     });
     this._deleteButton = button(
-      'Delete',
+      trans.__('Delete'),
       () => {
         void this._delete();
       },
@@ -111,12 +109,13 @@ export class ProjectDetails {
     this._members = new MembersView({
       client,
       slug,
+      trans,
       onChanged: () => {
         void this._audit.reloadIfOpen();
-        options.onChanged();
+        void model.refresh();
       }
     });
-    this._audit = new AuditView(client, slug);
+    this._audit = new AuditView(client, slug, trans);
 
     this.node = el(
       'section',
@@ -135,9 +134,7 @@ export class ProjectDetails {
       ),
       this._renameForm,
       this._manageActions,
-      this._error,
-      this._members.node,
-      this._audit.node
+      this._error
     );
     this._render(true);
     void this._members.load();
@@ -146,6 +143,16 @@ export class ProjectDetails {
   /** The slug of the shown project. */
   get slug(): string {
     return this._project.slug;
+  }
+
+  /** The members of the project. */
+  get members(): MembersView {
+    return this._members;
+  }
+
+  /** The audit log of the project (hidden unless I can manage it). */
+  get audit(): AuditView {
+    return this._audit;
   }
 
   /** Show a newer model of the same project and/or the signed-in user. */
@@ -158,28 +165,31 @@ export class ProjectDetails {
 
   private _render(resetTitle: boolean): void {
     const project = this._project;
+    const trans = this._trans;
     const can = projectPermissions(project, this._user);
     this._title.textContent = project.title || project.slug;
     this._meta.replaceChildren(
       el('span', { text: project.slug }),
       ' · ',
-      el('span', { text: project.workspace, title: 'Workspace folder' })
+      el('span', { text: project.workspace, title: trans.__('Workspace folder') })
     );
     if (project.archived) {
       this._meta.append(
         ' · ',
-        el('span', { className: 'jp-ScaleLabPanel-archived', text: 'archived' })
+        el('span', { className: 'jp-ScaleLabPanel-archived', text: trans.__('archived') })
       );
     }
-    this._meta.title = `Created ${project.created_at} by ${project.created_by}`;
-    this._role.textContent = formatMyRole(project, this._user);
+    this._meta.title = trans.__('Created %1 by %2', project.created_at, project.created_by);
+    this._role.textContent = formatMyRole(project, this._user, trans);
 
     this._renameForm.hidden = !can.rename;
     if (resetTitle || document.activeElement !== this._titleInput) {
       this._titleInput.value = project.title;
     }
     this._manageActions.hidden = !can.manage;
-    this._archiveButton.textContent = project.archived ? 'Restore' : 'Archive';
+    this._archiveButton.textContent = project.archived
+      ? trans.__('Restore')
+      : trans.__('Archive');
     this._archiveButton.dataset.testid = project.archived
       ? 'scalelab-restore'
       : 'scalelab-archive';
@@ -191,43 +201,45 @@ export class ProjectDetails {
   }
 
   private async _openWorkspace(): Promise<void> {
-    const open = this._options.openWorkspace;
-    if (!open) {
+    const { commands } = this._options;
+    if (!commands.hasCommand(CommandIDs.openProject)) {
       return;
     }
-    await this._run(() => open(this._project), false);
+    const { slug, workspace } = this._project;
+    await this._run(async () => {
+      await commands.execute(CommandIDs.openProject, { project: slug, workspace });
+    }, false);
   }
 
   private async _rename(): Promise<void> {
     const title = this._titleInput.value.trim();
     if (!title) {
-      setError(this._error, 'Enter a title.');
+      setError(this._error, this._trans.__('Enter a title.'));
       return;
     }
     const slug = this._project.slug;
     await this._run(async () => {
-      const updated = await this._options.client.updateProject(slug, { title });
+      const updated = await this._options.model.update(slug, { title });
       this.update(updated, this._user);
     });
   }
 
   private async _toggleArchived(): Promise<void> {
-    const { client } = this._options;
     const { slug, archived } = this._project;
     await this._run(async () => {
-      const updated = archived
-        ? await client.restoreProject(slug)
-        : await client.archiveProject(slug);
+      const updated = await this._options.model.setArchived(slug, !archived);
       this.update(updated, this._user);
     });
   }
 
   private async _delete(): Promise<void> {
     const project = this._project;
+    const trans = this._trans;
     setError(this._error, null);
     let typed: string | null;
     try {
-      typed = await this._options.askDeleteConfirmation(project);
+      const ask = this._options.askDeleteConfirmation;
+      typed = ask ? await ask(project) : await askDeleteConfirmation(project, trans);
     } catch (err) {
       setError(this._error, errorMessage(err));
       return;
@@ -238,13 +250,12 @@ export class ProjectDetails {
     if (!confirmationMatches(project.slug, typed)) {
       setError(
         this._error,
-        `Not deleted: type “${project.slug}” exactly to confirm.`
+        trans.__('Not deleted: type “%1” exactly to confirm.', project.slug)
       );
       return;
     }
     await this._run(async () => {
-      const deleted = await this._options.client.deleteProject(project.slug);
-      this._options.onDeleted(deleted);
+      await this._options.model.remove(project.slug);
     }, false);
   }
 
@@ -272,7 +283,6 @@ export class ProjectDetails {
       await action();
       if (changed) {
         void this._audit.reloadIfOpen();
-        this._options.onChanged();
       }
     } catch (err) {
       setError(this._error, errorMessage(err));
@@ -285,6 +295,7 @@ export class ProjectDetails {
   }
 
   private readonly _options: ProjectDetailsOptions;
+  private readonly _trans: TranslationBundle;
   private readonly _title: HTMLElement;
   private readonly _meta: HTMLElement;
   private readonly _role: HTMLElement;

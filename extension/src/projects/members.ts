@@ -4,9 +4,10 @@ import {
   ROLES,
   type Role,
   type ScaleLabClient
-} from './api';
-import { button, el, errorLine, input, select, setError } from './dom';
-import { errorMessage, isRole, sortMembers } from './helpers';
+} from '../common/api';
+import { button, el, errorLine, input, select, setError } from '../common/dom';
+import { errorMessage, isRole, sortMembers } from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
 
 const KINDS: readonly MemberKind[] = ['user', 'group'];
 
@@ -14,6 +15,7 @@ const KINDS: readonly MemberKind[] = ['user', 'group'];
 export interface MembersViewOptions {
   client: ScaleLabClient;
   slug: string;
+  trans?: TranslationBundle;
   /** Called after a member was added, changed or removed. */
   onChanged: () => void;
 }
@@ -29,6 +31,7 @@ export class MembersView {
     this._client = options.client;
     this._slug = options.slug;
     this._onChanged = options.onChanged;
+    const trans = (this._trans = options.trans ?? plainTrans);
 
     this._body = el('tbody');
     const head = el(
@@ -37,10 +40,10 @@ export class MembersView {
       el(
         'tr',
         {},
-        el('th', { text: 'Kind' }),
-        el('th', { text: 'Name' }),
-        el('th', { text: 'Role' }),
-        el('th', { attrs: { 'aria-label': 'Actions' } })
+        el('th', { text: trans.__('Kind') }),
+        el('th', { text: trans.__('Name') }),
+        el('th', { text: trans.__('Role') }),
+        el('th', { attrs: { 'aria-label': trans.__('Actions') } })
       )
     );
     this._table = el(
@@ -51,18 +54,18 @@ export class MembersView {
     );
     this._status = el('div', {
       className: 'jp-ScaleLabPanel-muted',
-      text: 'Loading…'
+      text: trans.__('Loading…')
     });
     this._error = errorLine('scalelab-members-error');
 
     this._kind = select('member-kind', KINDS, 'user', {
-      attrs: { 'aria-label': 'Member kind' }
+      attrs: { 'aria-label': trans.__('Member kind') }
     });
-    this._name = input('member-name', 'user or group name', {
-      attrs: { 'aria-label': 'Member name' }
+    this._name = input('member-name', trans.__('user or group name'), {
+      attrs: { 'aria-label': trans.__('Member name') }
     });
     this._role = select('member-role', ROLES, 'viewer', {
-      attrs: { 'aria-label': 'Member role' }
+      attrs: { 'aria-label': trans.__('Member role') }
     });
     this._addForm = el(
       'form',
@@ -70,7 +73,7 @@ export class MembersView {
       this._kind,
       this._name,
       this._role,
-      button('Add', null)
+      button(trans.__('Add'), null)
     );
     this._addForm.addEventListener('submit', event => {
       event.preventDefault();
@@ -81,7 +84,7 @@ export class MembersView {
     this.node = el(
       'section',
       { className: 'jp-ScaleLabPanel-members', testid: 'scalelab-members' },
-      el('h4', { className: 'jp-ScaleLabPanel-subheading', text: 'Members' }),
+      el('h4', { className: 'jp-ScaleLabPanel-subheading', text: trans.__('Members') }),
       this._status,
       this._table,
       this._addForm,
@@ -117,7 +120,7 @@ export class MembersView {
       if (id !== this._loadId) {
         return;
       }
-      setError(this._error, `Could not load members: ${errorMessage(err)}`);
+      setError(this._error, this._trans.__('Could not load members: %1', errorMessage(err)));
     }
     this._render();
   }
@@ -127,7 +130,9 @@ export class MembersView {
     this._body.replaceChildren(...this._members.map(m => this._row(m)));
     this._table.hidden = this._members.length === 0;
     this._status.hidden = this._members.length > 0;
-    this._status.textContent = this._loaded ? 'No members.' : 'Loading…';
+    this._status.textContent = this._loaded
+      ? this._trans.__('No members.')
+      : this._trans.__('Loading…');
     this._setBusy(this._busy);
   }
 
@@ -138,7 +143,7 @@ export class MembersView {
     if (this._canManage) {
       const roleSelect = select('role', ROLES, member.role, {
         testid: 'scalelab-member-role',
-        attrs: { 'aria-label': `Role of ${label}` }
+        attrs: { 'aria-label': this._trans.__('Role of %1', label) }
       });
       roleSelect.addEventListener('change', () => {
         if (isRole(roleSelect.value)) {
@@ -150,13 +155,13 @@ export class MembersView {
         'td',
         {},
         button(
-          'Remove',
+          this._trans.__('Remove'),
           () => {
             void this._remove(member);
           },
           {
             testid: 'scalelab-member-remove',
-            attrs: { 'aria-label': `Remove ${label}` }
+            attrs: { 'aria-label': this._trans.__('Remove %1', label) }
           }
         )
       );
@@ -198,7 +203,12 @@ export class MembersView {
     const kind = this._kind.value === 'group' ? 'group' : 'user';
     const role = isRole(this._role.value) ? this._role.value : 'viewer';
     if (!name) {
-      setError(this._error, `Enter the name of a ${kind} to add.`);
+      setError(
+        this._error,
+        kind === 'group'
+          ? this._trans.__('Enter the name of a group to add.')
+          : this._trans.__('Enter the name of a user to add.')
+      );
       this._name.focus();
       return;
     }
@@ -251,6 +261,7 @@ export class MembersView {
   }
 
   private readonly _client: ScaleLabClient;
+  private readonly _trans: TranslationBundle;
   private readonly _slug: string;
   private readonly _onChanged: () => void;
   private readonly _body: HTMLTableSectionElement;

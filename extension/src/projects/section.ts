@@ -1,65 +1,42 @@
+import { type CommandRegistry } from '@lumino/commands';
+
 import {
   type DeletedProject,
   type ProjectCreate,
-  type ProjectModel,
-  type RunModel,
-  type ScaleLabClient,
-  type ScheduleModel,
-  type UserModel
-} from './api';
-import {
-  type AskDeleteConfirmation,
-  type OpenWorkspace,
-  ProjectDetails
-} from './details';
-import { button, classes, el, errorLine, input, select, setError } from './dom';
-import {
-  errorMessage,
-  mergePreferences,
-  PROJECT_PREFERENCE,
-  preferredProject,
-  sortProjects
-} from './helpers';
-import { type OpenOutput, RunsView, type ShowDiff } from './runs';
-import { type OpenScheduleDialog } from './schedulehelpers';
-import { type ConfirmDeleteSchedule, SchedulesView } from './schedules';
+  type ProjectModel
+} from '../common/api';
+import { CommandIDs } from '../common/commands';
+import { button, classes, el, errorLine, input, select, setError } from '../common/dom';
+import { errorMessage, formatMyRole } from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
+import { type ProjectsModel, type ProjectsError } from './model';
 
-/** The views of the current project, one tab each. */
-export type ProjectView = 'runs' | 'schedules';
-
-const TEMPLATES: readonly NonNullable<ProjectCreate['template']>[] = [
-  'empty',
-  'example'
-];
+const TEMPLATES: readonly NonNullable<ProjectCreate['template']>[] = ['empty', 'example'];
 
 /** Options for {@link ProjectsSection}. */
 export interface ProjectsSectionOptions {
-  client: ScaleLabClient;
-  /** Missing when JupyterLab has no default file browser. */
-  openWorkspace?: OpenWorkspace;
-  askDeleteConfirmation: AskDeleteConfirmation;
-  /** Opens a run step's output notebook; missing: "Open output" disabled. */
-  openOutput?: OpenOutput;
-  /** Shows a diff between two runs; missing: "Compare" disabled. */
-  showDiff?: ShowDiff;
-  /** The schedule dialog; missing: no "Schedule…" on runs, no Edit. */
-  openScheduleDialog?: OpenScheduleDialog;
-  /** Asks before deleting a schedule; missing: delete without asking. */
-  confirmDeleteSchedule?: ConfirmDeleteSchedule;
+  model: ProjectsModel;
+  /**
+   * A project's entry (and a new project) opens its dashboard
+   * ({@link CommandIDs.openProjectDashboard}); "Open in file browser"
+   * executes {@link CommandIDs.openProject}.
+   */
+  commands: CommandRegistry;
+  trans?: TranslationBundle;
 }
 
 /**
- * The "Projects" section of the panel: my projects, the "New project" form
- * and the details of the current project.
- *
- * The current project is remembered in the `project` user preference.
+ * The "Projects" section of the panel: my projects (a
+ * {@link ProjectsModel}), the "New project" form and quick actions on the
+ * current project. A project opens as a dashboard in the main area.
  */
 export class ProjectsSection {
   readonly node: HTMLElement;
 
   constructor(options: ProjectsSectionOptions) {
     this._options = options;
-    this._client = options.client;
+    this._model = options.model;
+    const trans = (this._trans = options.trans ?? plainTrans);
 
     this._error = errorLine('scalelab-projects-error');
     this._status = el('div', {
@@ -71,40 +48,30 @@ export class ProjectsSection {
     this._list = el('ul', {
       className: 'jp-ScaleLabPanel-projectList jp-ScaleLab-pickList',
       testid: 'scalelab-projects',
-      attrs: { role: 'listbox', 'aria-label': 'My projects' }
+      attrs: { role: 'listbox', 'aria-label': trans.__('My projects') }
     });
     this._listStatus = el('div', {
       className: 'jp-ScaleLabPanel-muted',
-      text: 'Loading…'
+      text: trans.__('Loading…')
     });
 
     this._slugInput = input('slug', 'my-project', {
-      attrs: { 'aria-label': 'Project slug' }
+      attrs: { 'aria-label': trans.__('Project slug') }
     });
-    this._titleInput = input('title', 'Title (optional)', {
-      attrs: { 'aria-label': 'Project title' }
+    this._titleInput = input('title', trans.__('Title (optional)'), {
+      attrs: { 'aria-label': trans.__('Project title') }
     });
     this._template = select('template', TEMPLATES, 'empty', {
-      attrs: { 'aria-label': 'Template' }
+      attrs: { 'aria-label': trans.__('Template') }
     });
-    this._createButton = button('Create', null, { accept: true });
+    this._createButton = button(trans.__('Create'), null, { accept: true });
     this._formError = errorLine('scalelab-form-error');
     const form = el(
       'form',
       { className: 'jp-ScaleLabPanel-newProject', testid: 'scalelab-new-project' },
-      el('div', { className: 'jp-ScaleLabPanel-subheading', text: 'New project' }),
-      el(
-        'div',
-        { className: 'jp-ScaleLabPanel-inline' },
-        this._slugInput,
-        this._titleInput
-      ),
-      el(
-        'div',
-        { className: 'jp-ScaleLabPanel-inline' },
-        this._template,
-        this._createButton
-      ),
+      el('div', { className: 'jp-ScaleLabPanel-subheading', text: trans.__('New project') }),
+      el('div', { className: 'jp-ScaleLabPanel-inline' }, this._slugInput, this._titleInput),
+      el('div', { className: 'jp-ScaleLabPanel-inline' }, this._template, this._createButton),
       this._formError
     );
     form.addEventListener('submit', event => {
@@ -116,214 +83,104 @@ export class ProjectsSection {
     this._hint = el('div', {
       className: 'jp-ScaleLabPanel-muted',
       testid: 'scalelab-no-project',
-      text: 'Select a project to see its details.'
+      text: trans.__('Select a project to open its dashboard.')
     });
-    this._current.append(this._hint);
-    const openDialog = options.openScheduleDialog;
-    this._runs = new RunsView({
-      client: this._client,
-      openOutput: options.openOutput,
-      showDiff: options.showDiff,
-      scheduleRun: openDialog
-        ? run => {
-            void this._scheduleRun(run, openDialog);
-          }
-        : undefined
+    this._currentTitle = el('div', {
+      className: 'jp-ScaleLabPanel-subheading',
+      testid: 'scalelab-quick-project'
     });
-    this._schedules = new SchedulesView({
-      client: this._client,
-      openScheduleDialog: openDialog,
-      confirmDelete: options.confirmDeleteSchedule,
-      openRun: (slug, runId) => {
-        void this._openRun(slug, runId);
-      }
-    });
-    const tab = (label: string, view: ProjectView, testid: string): HTMLButtonElement =>
-      button(
-        label,
-        () => {
-          this.selectView(view);
-        },
-        {
-          className: 'jp-ScaleLabPanel-tab',
-          testid,
-          attrs: { role: 'tab', 'data-view': view }
+    this._currentRole = el('div', { className: 'jp-ScaleLabPanel-muted' });
+    this._dashboardButton = button(
+      trans.__('Dashboard'),
+      () => {
+        const slug = this._model.currentSlug;
+        if (slug !== null) {
+          void this._openDashboard(slug);
         }
-      );
-    this._runsTab = tab('Runs', 'runs', 'scalelab-runs-tab');
-    this._schedulesTab = tab('Schedules', 'schedules', 'scalelab-schedules-tab');
-    this._tabs = el(
-      'div',
-      {
-        className: 'jp-ScaleLabPanel-tabs',
-        testid: 'scalelab-project-tabs',
-        attrs: { role: 'tablist', 'aria-label': 'Project views' }
       },
-      this._runsTab,
-      this._schedulesTab
+      { testid: 'scalelab-quick-dashboard', accept: true }
     );
-    this._runsHost = el('div', { attrs: { role: 'tabpanel' } }, this._runs.node);
-    this._schedulesHost = el('div', { attrs: { role: 'tabpanel' } }, this._schedules.node);
-    this._tabs.hidden = true;
-    this._renderTabs();
+    this._workspaceButton = button(
+      trans.__('Open in file browser'),
+      () => {
+        void this._openWorkspace();
+      },
+      { testid: 'scalelab-quick-workspace' }
+    );
+    this._quickActions = el(
+      'div',
+      { className: 'jp-ScaleLabPanel-quick', testid: 'scalelab-quick-actions' },
+      this._currentTitle,
+      this._currentRole,
+      el(
+        'div',
+        { className: 'jp-ScaleLabPanel-actions' },
+        this._dashboardButton,
+        this._workspaceButton
+      )
+    );
+    this._current.append(this._hint, this._quickActions);
 
     this.node = el(
       'section',
       { className: 'jp-ScaleLabPanel-projects' },
-      el('h3', { className: 'jp-ScaleLabPanel-sectionHeading', text: 'Projects' }),
+      el('h3', { className: 'jp-ScaleLabPanel-sectionHeading', text: trans.__('Projects') }),
       this._error,
       this._status,
       this._listStatus,
       this._list,
-      form,
       this._current,
-      this._tabs,
-      this._runsHost,
-      this._schedulesHost
+      form
     );
+    this._model.changed.connect(this._render, this);
+    this._model.deleted.connect(this._onDeleted, this);
+    this._render();
   }
 
-  /** The runs of the current project. */
-  get runs(): RunsView {
-    return this._runs;
+  /** The projects model. */
+  get model(): ProjectsModel {
+    return this._model;
   }
 
-  /** The schedules of the current project. */
-  get schedules(): SchedulesView {
-    return this._schedules;
+  /** Show an error above the list (e.g. of an action on a run). */
+  showError(message: string | null): void {
+    setError(this._error, message);
   }
 
-  /** The view shown for the current project. */
-  get view(): ProjectView {
-    return this._view;
-  }
-
-  /** Show the Runs or the Schedules of the current project. */
-  selectView(view: ProjectView): void {
-    this._view = view;
-    this._renderTabs();
-  }
-
-  /** Poll the runs and schedules while `active` (the panel is shown). */
-  setActive(active: boolean): void {
-    this._runs.setActive(active);
-    this._schedules.setActive(active);
-  }
-
-  /** Stop polling for good. */
+  /** Stop rendering the model. */
   dispose(): void {
-    this._runs.dispose();
-    this._schedules.dispose();
+    this._model.changed.disconnect(this._render, this);
+    this._model.deleted.disconnect(this._onDeleted, this);
   }
 
-  /**
-   * Make `slug` the current project and select `run` in its runs
-   * (e.g. a run just started).
-   */
-  async showRun(slug: string, run: RunModel): Promise<void> {
-    if (!this._projects.some(p => p.slug === slug)) {
-      await this.refresh();
-    }
-    if (!this._projects.some(p => p.slug === slug)) {
+  /** Make `slug` the current project and open its dashboard. */
+  private async _openDashboard(slug: string): Promise<void> {
+    void this._model.select(slug);
+    const { commands } = this._options;
+    if (!commands.hasCommand(CommandIDs.openProjectDashboard)) {
       return;
     }
-    const selecting = this.select(slug);
-    this.selectView('runs');
-    await this._runs.showRun(run);
-    await selecting;
-  }
-
-  /**
-   * Make `slug` the current project and show `schedule` in its schedules
-   * (e.g. one just created).
-   */
-  async showSchedule(slug: string, schedule: ScheduleModel): Promise<void> {
-    if (!this._projects.some(p => p.slug === slug)) {
-      await this.refresh();
-    }
-    if (!this._projects.some(p => p.slug === slug)) {
-      return;
-    }
-    const selecting = this.select(slug);
-    this.selectView('schedules');
-    await this._schedules.showSchedule(schedule);
-    await selecting;
-  }
-
-  /** The slug of the current project, if any. */
-  get currentSlug(): string | null {
-    return this._currentSlug;
-  }
-
-  /** Set the signed-in user (hub admins may manage every project). */
-  setUser(user: UserModel | null): void {
-    this._user = user;
-    this._render();
-  }
-
-  /**
-   * Reload my projects; the first time, also restore the current project
-   * from the preferences.
-   */
-  async refresh(): Promise<void> {
-    const id = ++this._refreshId;
-    let projects: ProjectModel[];
     try {
-      projects = sortProjects((await this._client.listProjects()).projects);
+      await commands.execute(CommandIDs.openProjectDashboard, { slug });
     } catch (err) {
-      if (id === this._refreshId) {
-        this._listStatus.hidden = true;
-        setError(this._error, `Could not load projects: ${errorMessage(err)}`);
-      }
-      return;
+      this.showError(errorMessage(err));
     }
-    if (!this._restored) {
-      this._restored = true;
-      try {
-        const prefs = await this._client.getPreferences();
-        this._currentSlug ??= preferredProject(prefs.preferences, projects);
-      } catch (err) {
-        console.warn('ScaleLab: could not load preferences', err);
-      }
-    }
-    if (id !== this._refreshId) {
-      return;
-    }
-    setError(this._error, null);
-    this._projects = projects;
-    this._loaded = true;
-    if (
-      this._currentSlug !== null &&
-      !projects.some(p => p.slug === this._currentSlug)
-    ) {
-      this._currentSlug = null;
-    }
-    this._render();
   }
 
-  /** Make `slug` the current project and remember it in the preferences. */
-  async select(slug: string | null): Promise<void> {
-    if (slug === this._currentSlug) {
+  /** The current project's workspace in the file browser. */
+  private async _openWorkspace(): Promise<void> {
+    const project = this._model.current;
+    const { commands } = this._options;
+    if (project === null || !commands.hasCommand(CommandIDs.openProject)) {
       return;
     }
-    this._currentSlug = slug;
-    this._render();
-    await this._savePreference(slug);
-  }
-
-  private async _savePreference(slug: string | null): Promise<void> {
     try {
-      const current = await this._client.getPreferences();
-      await this._client.setPreferences(
-        mergePreferences(current.preferences, {
-          [PROJECT_PREFERENCE]: slug ?? undefined
-        })
-      );
+      await commands.execute(CommandIDs.openProject, {
+        project: project.slug,
+        workspace: project.workspace
+      });
     } catch (err) {
-      setError(
-        this._error,
-        `Could not remember the current project: ${errorMessage(err)}`
-      );
+      this.showError(errorMessage(err));
     }
   }
 
@@ -338,66 +195,34 @@ export class ProjectsSection {
     }
     setError(this._formError, null);
     this._createButton.disabled = true;
+    // No details (of the project current so far) while the new one is made:
+    // what is shown next is the new project.
+    this._creating = true;
+    this._render();
     try {
-      const project = await this._client.createProject(body);
+      this._showStatus(null);
+      const project = await this._model.create(body);
+      void this._openDashboard(project.slug);
       this._slugInput.value = '';
       this._titleInput.value = '';
       this._template.value = 'empty';
-      this._showStatus(null);
-      await this.refresh();
-      await this.select(project.slug);
     } catch (err) {
       setError(this._formError, errorMessage(err));
     } finally {
+      this._creating = false;
       this._createButton.disabled = false;
+      this._render();
     }
   }
 
-  private _renderTabs(): void {
-    for (const [tab, view] of [
-      [this._runsTab, 'runs'],
-      [this._schedulesTab, 'schedules']
-    ] as const) {
-      const selected = view === this._view;
-      tab.classList.toggle('jp-mod-selected', selected);
-      tab.setAttribute('aria-selected', String(selected));
-    }
-    this._runsHost.hidden = this._view !== 'runs';
-    this._schedulesHost.hidden = this._view !== 'schedules';
-    this._schedules.setVisible(this._view === 'schedules');
-  }
-
-  /** "Schedule…" on a run: the dialog, prefilled; then show the schedule. */
-  private async _scheduleRun(run: RunModel, open: OpenScheduleDialog): Promise<void> {
-    const slug = run.project;
-    try {
-      const saved = await open({ slug, target: run.target, values: run.parameters });
-      if (saved) {
-        await this.showSchedule(slug, saved);
-      }
-    } catch (err) {
-      setError(this._error, `Could not schedule ${run.target}: ${errorMessage(err)}`);
-    }
-  }
-
-  /** A run id in a schedule's history: show that run in the Runs view. */
-  private async _openRun(slug: string, runId: string): Promise<void> {
-    try {
-      const run = await this._client.getRun(slug, runId);
-      await this.showRun(slug, run);
-    } catch (err) {
-      setError(this._error, `Could not show run ${runId}: ${errorMessage(err)}`);
-    }
-  }
-
-  private _onDeleted(deleted: DeletedProject): void {
+  private _onDeleted(sender: ProjectsModel, deleted: DeletedProject): void {
     this._showStatus(
-      `Deleted ${deleted.slug}; its workspace was archived to ${deleted.archive}.`
+      this._trans.__(
+        'Deleted %1; its workspace was archived to %2.',
+        deleted.slug,
+        deleted.archive
+      )
     );
-    if (this._currentSlug === deleted.slug) {
-      void this.select(null);
-    }
-    void this.refresh();
   }
 
   private _showStatus(message: string | null): void {
@@ -405,22 +230,37 @@ export class ProjectsSection {
     this._status.hidden = !message;
   }
 
+  private _describeError(error: ProjectsError): string {
+    const message = errorMessage(error.reason);
+    return error.action === 'load'
+      ? this._trans.__('Could not load projects: %1', message)
+      : this._trans.__('Could not remember the current project: %1', message);
+  }
+
   private _render(): void {
+    const error = this._model.error;
+    if (error !== this._shownError) {
+      this._shownError = error;
+      setError(this._error, error === null ? null : this._describeError(error));
+    }
     this._renderList();
     this._renderCurrent();
   }
 
   private _renderList(): void {
-    this._listStatus.hidden = this._loaded && this._projects.length > 0;
-    this._listStatus.textContent = this._loaded
-      ? 'No projects yet. Create one below.'
-      : 'Loading…';
-    this._list.hidden = this._projects.length === 0;
-    this._list.replaceChildren(...this._projects.map(p => this._item(p)));
+    const { projects, loaded } = this._model;
+    this._listStatus.hidden =
+      (loaded && projects.length > 0) || (!loaded && this._model.loadFailed);
+    this._listStatus.textContent = loaded
+      ? this._trans.__('No projects yet. Create one below.')
+      : this._trans.__('Loading…');
+    this._list.hidden = projects.length === 0;
+    this._list.replaceChildren(...projects.map(p => this._item(p)));
   }
 
   private _item(project: ProjectModel): HTMLLIElement {
-    const selected = project.slug === this._currentSlug;
+    const trans = this._trans;
+    const selected = project.slug === this._model.currentSlug;
     const titleRow = el(
       'div',
       { className: 'jp-ScaleLabPanel-projectTitleRow' },
@@ -431,7 +271,7 @@ export class ProjectsSection {
       el('span', {
         className: 'jp-ScaleLabPanel-badge',
         testid: 'scalelab-project-role',
-        text: project.my_role ?? (this._user?.admin ? 'admin' : 'none')
+        text: project.my_role ?? (this._model.user?.admin ? trans.__('admin') : trans.__('none'))
       })
     );
     if (project.archived) {
@@ -439,7 +279,7 @@ export class ProjectsSection {
         el('span', {
           className: 'jp-ScaleLabPanel-archived',
           testid: 'scalelab-project-archived',
-          text: 'archived'
+          text: trans.__('archived')
         })
       );
     }
@@ -460,57 +300,38 @@ export class ProjectsSection {
         }
       },
       titleRow,
-      el('div', {
-        className: 'jp-ScaleLabPanel-projectSlug',
-        text: project.slug
-      })
+      el('div', { className: 'jp-ScaleLabPanel-projectSlug', text: project.slug })
     );
     item.addEventListener('click', () => {
-      void this.select(project.slug);
+      void this._openDashboard(project.slug);
     });
     item.addEventListener('keydown', event => {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
-        void this.select(project.slug);
+        void this._openDashboard(project.slug);
       }
     });
     return item;
   }
 
   private _renderCurrent(): void {
-    const project =
-      this._projects.find(p => p.slug === this._currentSlug) ?? null;
-    this._runs.setProject(project, this._user);
-    this._schedules.setProject(project, this._user);
-    this._tabs.hidden = project === null;
+    const project = this._creating ? null : this._model.current;
+    this._quickActions.hidden = project === null;
+    this._hint.hidden =
+      project !== null || this._creating || this._model.projects.length === 0;
     if (project === null) {
-      this._details = null;
-      this._current.replaceChildren(this._hint);
-      this._hint.hidden = this._projects.length === 0;
       return;
     }
-    if (this._details?.slug === project.slug) {
-      this._details.update(project, this._user);
-      return;
-    }
-    this._details = new ProjectDetails({
-      client: this._client,
-      project,
-      user: this._user,
-      openWorkspace: this._options.openWorkspace,
-      askDeleteConfirmation: this._options.askDeleteConfirmation,
-      onChanged: () => {
-        void this.refresh();
-      },
-      onDeleted: deleted => {
-        this._onDeleted(deleted);
-      }
-    });
-    this._current.replaceChildren(this._details.node);
+    this._currentTitle.textContent = project.title || project.slug;
+    this._currentRole.textContent = formatMyRole(project, this._model.user, this._trans);
+    const commands = this._options.commands;
+    this._dashboardButton.disabled = !commands.hasCommand(CommandIDs.openProjectDashboard);
+    this._workspaceButton.disabled = !commands.hasCommand(CommandIDs.openProject);
   }
 
   private readonly _options: ProjectsSectionOptions;
-  private readonly _client: ScaleLabClient;
+  private readonly _model: ProjectsModel;
+  private readonly _trans: TranslationBundle;
   private readonly _error: HTMLElement;
   private readonly _status: HTMLElement;
   private readonly _list: HTMLUListElement;
@@ -522,19 +343,11 @@ export class ProjectsSection {
   private readonly _formError: HTMLElement;
   private readonly _current: HTMLElement;
   private readonly _hint: HTMLElement;
-  private readonly _runs: RunsView;
-  private readonly _schedules: SchedulesView;
-  private readonly _tabs: HTMLElement;
-  private readonly _runsTab: HTMLButtonElement;
-  private readonly _schedulesTab: HTMLButtonElement;
-  private readonly _runsHost: HTMLElement;
-  private readonly _schedulesHost: HTMLElement;
-  private _view: ProjectView = 'runs';
-  private _details: ProjectDetails | null = null;
-  private _projects: ProjectModel[] = [];
-  private _currentSlug: string | null = null;
-  private _user: UserModel | null = null;
-  private _loaded = false;
-  private _restored = false;
-  private _refreshId = 0;
+  private readonly _currentTitle: HTMLElement;
+  private readonly _currentRole: HTMLElement;
+  private readonly _dashboardButton: HTMLButtonElement;
+  private readonly _workspaceButton: HTMLButtonElement;
+  private readonly _quickActions: HTMLElement;
+  private _shownError: ProjectsError | null = null;
+  private _creating = false;
 }

@@ -1,9 +1,10 @@
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { Widget } from '@lumino/widgets';
 
-import { type ParameterModel, type ParametersModel } from './api';
-import { el, errorLine, setError } from './dom';
-import { errorMessage } from './helpers';
+import { type ParameterModel, type ParametersModel } from '../common/api';
+import { el, errorLine, setError } from '../common/dom';
+import { errorMessage } from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
 import {
   changedParameters,
   initialRaw,
@@ -11,7 +12,7 @@ import {
   rawFromValue,
   type RawValue,
   readValue
-} from './runhelpers';
+} from './helpers';
 
 /** What the run form returns: the changed parameters and `fresh`. */
 export interface RunFormValue {
@@ -35,6 +36,7 @@ export interface RunFormOptions {
    * parameters cannot clash with other fields of a larger form.
    */
   namePrefix?: string;
+  trans?: TranslationBundle;
 }
 
 type Control = HTMLInputElement | HTMLTextAreaElement;
@@ -45,6 +47,7 @@ function parameterInput(
   options: RunFormOptions
 ): Control {
   const kind = parameterControl(param);
+  const trans = options.trans ?? plainTrans;
   const values = options.values ?? {};
   const raw = Object.prototype.hasOwnProperty.call(values, param.name)
     ? rawFromValue(param, values[param.name])
@@ -57,7 +60,11 @@ function parameterInput(
   const elementOptions = {
     className: 'jp-ScaleLabRunForm-input',
     testid: `scalelab-param-${param.name}`,
-    title: param.help || `${param.name} (${param.type})`,
+    title:
+      param.help ||
+      (param.default_source
+        ? trans.__('%1 (%2), default: %3', param.name, param.type, param.default_source)
+        : `${param.name} (${param.type})`),
     attrs
   };
   if (kind === 'json') {
@@ -68,6 +75,10 @@ function parameterInput(
     return area;
   }
   const input = el('input', elementOptions);
+  if (param.default_source) {
+    // Computed by the notebook when left empty or untouched.
+    input.placeholder = param.default_source;
+  }
   input.autocomplete = 'off';
   input.spellcheck = false;
   switch (kind) {
@@ -88,8 +99,8 @@ function parameterInput(
     default:
       input.type = 'text';
       input.value = String(raw);
-      if (param.type === 'None') {
-        input.placeholder = 'Python literal or text';
+      if (param.type === 'None' && !param.default_source) {
+        input.placeholder = trans.__('JSON value or text');
       }
       break;
   }
@@ -112,6 +123,7 @@ function rawOf(control: Control): RawValue {
 export class RunForm extends Widget {
   constructor(model: ParametersModel, options: RunFormOptions = {}) {
     super();
+    const trans = options.trans ?? plainTrans;
     this.addClass('jp-ScaleLabRunForm');
     this._params = model.parameters;
 
@@ -129,7 +141,7 @@ export class RunForm extends Widget {
         el('div', {
           className: 'jp-ScaleLabRunForm-steps',
           testid: 'scalelab-run-steps',
-          text: `Steps: ${model.steps.join(' → ')}`
+          text: trans.__('Steps: %1', model.steps.join(' → '))
         })
       );
     }
@@ -137,7 +149,10 @@ export class RunForm extends Widget {
       form.append(
         el('div', {
           className: 'jp-ScaleLabRunForm-none',
-          text: `This ${model.kind} has no parameters.`
+          text:
+            model.kind === 'pipeline'
+              ? trans.__('This pipeline has no parameters.')
+              : trans.__('This notebook has no parameters.')
         })
       );
     }
@@ -160,7 +175,7 @@ export class RunForm extends Widget {
           el('span', { text: param.name }),
           el('span', {
             className: 'jp-ScaleLabRunForm-type',
-            text: param.type === 'None' ? 'any' : param.type
+            text: param.type === 'None' ? trans.__('any') : param.type
           })
         ),
         control
@@ -183,10 +198,10 @@ export class RunForm extends Widget {
           'label',
           {
             className: 'jp-ScaleLabRunForm-param jp-mod-checkbox jp-ScaleLabRunForm-fresh',
-            title: 'Reuse no outputs of earlier runs'
+            title: trans.__('Reuse no outputs of earlier runs')
           },
           this._fresh,
-          el('span', { text: 'Run every step again (fresh)' })
+          el('span', { text: trans.__('Run every step again (fresh)') })
         )
       );
     }
@@ -261,16 +276,17 @@ export class RunForm extends Widget {
  */
 export async function askRunOptions(
   model: ParametersModel,
-  title: string
+  title: string,
+  trans: TranslationBundle = plainTrans
 ): Promise<RunFormValue | null> {
-  const body = new RunForm(model);
+  const body = new RunForm(model, { trans });
   const first = model.parameters[0];
   const result = await showDialog<RunFormValue>({
     title,
     body,
     buttons: [
-      Dialog.cancelButton(),
-      Dialog.okButton({ label: 'Run', ariaLabel: 'Run' })
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.okButton({ label: trans.__('Run'), ariaLabel: trans.__('Run') })
     ],
     focusNodeSelector: first ? `[name="${CSS.escape(first.name)}"]` : undefined
   });

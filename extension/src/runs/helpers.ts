@@ -12,9 +12,9 @@ import {
   type RunStatus,
   type StepModel,
   type UserModel
-} from './api';
-import { formatTimestamp } from './helpers';
-import { parsePythonLiteral } from './pyliteral';
+} from '../common/api';
+import { formatTimestamp } from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
 
 /** The folder holding the project workspaces, relative to the lab root. */
 export const PROJECTS_FOLDER = 'projects';
@@ -92,9 +92,17 @@ export function parameterControl(param: Pick<ParameterModel, 'type'>): Parameter
   }
 }
 
-function tryLiteral(text: string): { ok: true; value: unknown } | { ok: false } {
+/** Python's names for the JSON constants, accepted where a value of any type is typed. */
+const PYTHON_NAMES: Record<string, unknown> = { True: true, False: false, None: null };
+
+/** `text` parsed as JSON (or `True`, `False`, `None`). */
+function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
+  const trimmed = text.trim();
+  if (Object.prototype.hasOwnProperty.call(PYTHON_NAMES, trimmed)) {
+    return { ok: true, value: PYTHON_NAMES[trimmed] };
+  }
   try {
-    return { ok: true, value: parsePythonLiteral(text) };
+    return { ok: true, value: JSON.parse(trimmed) as unknown };
   } catch {
     return { ok: false };
   }
@@ -125,19 +133,26 @@ function fitsType(type: string, value: unknown): boolean {
 }
 
 /**
- * The typed default of a parameter, parsed from its Python literal:
- * `'a'` -> `"a"`, `True` -> `true`, `1_000` -> `1000`,
- * `{'k': [1, None]}` -> `{k: [1, null]}`.
+ * The typed default of a parameter: its JSON `default`, e.g. `"a"`, `true`,
+ * `1000`, `{k: [1, null]}`.
  *
- * `undefined` when the default is not a literal of the parameter's type
- * (e.g. an expression like `os.environ["X"]`).
+ * `undefined` when the default is no literal (`default_source` holds its
+ * Python source, e.g. `os.environ["X"]`) or does not fit the parameter's
+ * type.
  */
 export function defaultValue(param: ParameterModel): unknown {
-  const parsed = tryLiteral(param.default.trim());
-  if (!parsed.ok || !fitsType(param.type, parsed.value)) {
+  if (typeof param.default_source === 'string' || param.default === undefined) {
     return undefined;
   }
-  return parsed.value;
+  return fitsType(param.type, param.default) ? param.default : undefined;
+}
+
+/** A default that is no JSON value, as the notebook writes it (`''` if none). */
+function sourceOf(param: ParameterModel): string {
+  if (typeof param.default_source === 'string') {
+    return param.default_source;
+  }
+  return JSON.stringify(param.default) ?? '';
 }
 
 /** What the run form shows first for a parameter. */
@@ -150,13 +165,13 @@ export function initialRaw(param: ParameterModel): RawValue {
     case 'number':
       return typeof value === 'number' ? String(value) : '';
     case 'json':
-      return value === undefined ? param.default : JSON.stringify(value);
+      return value === undefined ? sourceOf(param) : JSON.stringify(value);
     default:
-      if (param.type === 'str') {
-        return typeof value === 'string' ? value : param.default;
+      if (param.type === 'str' && typeof value === 'string') {
+        return value;
       }
-      // Any type: the literal as written (`None`, `'a'`, `3`).
-      return param.default;
+      // Any type: the value as JSON (`null`, `"a"`, `3`), or the expression.
+      return sourceOf(param);
   }
 }
 
@@ -263,7 +278,7 @@ export function readValue(param: ParameterModel, raw: RawValue): unknown {
       if (text === '') {
         throw new Error(`${name}: enter ${describe(type)}`);
       }
-      const parsed = tryLiteral(text);
+      const parsed = tryJson(text);
       if (!parsed.ok) {
         throw new Error(`${name}: not valid JSON: ${text}`);
       }
@@ -279,8 +294,8 @@ export function readValue(param: ParameterModel, raw: RawValue): unknown {
       return parsed.value;
     }
     default: {
-      // Any type: a literal if it parses (`None`, `3`, `[1]`, `'a'`), else the text.
-      const parsed = tryLiteral(text);
+      // Any type: JSON if it parses (`null`, `3`, `[1]`, `"a"`), else the text.
+      const parsed = tryJson(text);
       return parsed.ok ? parsed.value : raw;
     }
   }
@@ -440,10 +455,11 @@ export function formatStarted(
 
 /** `place 2 in the queue` for a run waiting for an executor slot; `''` otherwise. */
 export function formatQueuePlace(
-  run: Pick<RunModel, 'status' | 'queue_position'>
+  run: Pick<RunModel, 'status' | 'queue_position'>,
+  trans: TranslationBundle = plainTrans
 ): string {
   return run.status === 'queued' && run.queue_position
-    ? `place ${run.queue_position} in the queue`
+    ? trans.__('place %1 in the queue', run.queue_position)
     : '';
 }
 
@@ -460,8 +476,11 @@ export function formatParameters(
 }
 
 /** `1 attempt`, `2 attempts`. */
-export function formatAttempts(attempts: number): string {
-  return `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+export function formatAttempts(
+  attempts: number,
+  trans: TranslationBundle = plainTrans
+): string {
+  return trans._n('%1 attempt', '%1 attempts', attempts);
 }
 
 /** Whether the caller may cancel runs: runner or more, or a hub admin. */

@@ -1,14 +1,21 @@
+import { type CommandRegistry } from '@lumino/commands';
+
+import { type RunModel, type StepModel } from '../common/api';
+import { CommandIDs, type CompareRunsArgs } from '../common/commands';
 import {
-  type NotebookDiff,
-  type ProjectModel,
-  type RunModel,
-  type ScaleLabClient,
-  type StepModel,
-  type UserModel
-} from './api';
-import { badge, button, classes, el, errorLine, nameLine, reveal, setError, viewHeader } from './dom';
-import { errorMessage, formatTimestamp } from './helpers';
-import { Poller } from './poller';
+  badge,
+  button,
+  classes,
+  el,
+  errorLine,
+  nameLine,
+  reveal,
+  setError,
+  viewHeader
+} from '../common/dom';
+import { errorMessage, formatTimestamp } from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
+import { canEditSchedules } from '../schedules/helpers';
 import {
   canCancelRuns,
   compareTarget,
@@ -17,35 +24,22 @@ import {
   formatParameters,
   formatQueuePlace,
   formatStarted,
-  hasActiveRuns,
   isActiveStatus,
-  sortRuns,
-  statusClass,
-  upsertRun
-} from './runhelpers';
-import { canEditSchedules } from './schedulehelpers';
-
-/** How often the runs are reloaded while one is queued or running (ms). */
-export const POLL_INTERVAL = 2000;
-
-/** Opens a step's output notebook (a lab path) read-only. */
-export type OpenOutput = (path: string) => Promise<unknown>;
-
-/** Shows a diff of a step between two runs, e.g. in the main area. */
-export type ShowDiff = (diff: NotebookDiff, title: string) => void;
+  statusClass
+} from './helpers';
+import { type RunsModel } from './model';
 
 /** Options for {@link RunsView}. */
 export interface RunsViewOptions {
-  client: ScaleLabClient;
-  /** Missing when outputs cannot be opened. */
-  openOutput?: OpenOutput;
-  /** Missing when diffs cannot be shown. */
-  showDiff?: ShowDiff;
+  model: RunsModel;
   /**
-   * Open the schedule dialog for a finished run's target and parameters
-   * ("Schedule…"); missing: no such button.
+   * Where "Open output" ({@link CommandIDs.openOutput}), "Compare with
+   * previous run" ({@link CommandIDs.compareRuns}) and "Schedule…"
+   * ({@link CommandIDs.scheduleRun}) go; a command that is not registered
+   * disables its button.
    */
-  scheduleRun?: (run: RunModel) => void;
+  commands: CommandRegistry;
+  trans?: TranslationBundle;
 }
 
 function statusBadge(status: string, testid: string): HTMLElement {
@@ -53,32 +47,24 @@ function statusBadge(status: string, testid: string): HTMLElement {
 }
 
 /**
- * The runs of the current project, newest first, with the details of the
- * selected run (parameters, error, steps, open output, compare, cancel).
- *
- * While a run is queued or running and the view is active (the panel is
- * shown), the runs are reloaded every {@link POLL_INTERVAL} ms.
+ * The runs of the current project (a {@link RunsModel}), newest first,
+ * with the details of the selected run (parameters, error, steps, open
+ * output, compare, cancel).
  */
 export class RunsView {
   readonly node: HTMLElement;
 
   constructor(options: RunsViewOptions) {
-    this._options = options;
-    this._client = options.client;
-    this._poller = new Poller({
-      interval: POLL_INTERVAL,
-      // Polls while runs are going even when the panel is hidden: a run started from the
-      // file browser must be current when the panel is shown again.
-      keepPolling: () => this.slug !== null && hasActiveRuns(this._runs),
-      poll: () => this.reload()
-    });
+    this._model = options.model;
+    this._commands = options.commands;
+    const trans = (this._trans = options.trans ?? plainTrans);
 
     this._status = el('div', { className: 'jp-ScaleLabPanel-muted' });
     this._error = errorLine('scalelab-runs-error');
     this._list = el('ul', {
       className: 'jp-ScaleLabRuns-list jp-ScaleLab-pickList',
       testid: 'scalelab-runs-list',
-      attrs: { role: 'listbox', 'aria-label': 'Runs' }
+      attrs: { role: 'listbox', 'aria-label': trans.__('Runs') }
     });
     this._detail = el('div', {
       className: 'jp-ScaleLabRuns-detailHost'
@@ -87,153 +73,83 @@ export class RunsView {
       'section',
       { className: 'jp-ScaleLabRuns', testid: 'scalelab-runs' },
       viewHeader(
-        'Runs',
+        trans.__('Runs'),
         () => {
-          void this.reload();
+          void this._model.reload();
         },
-        { testid: 'scalelab-runs-refresh', title: 'Reload the runs' }
+        {
+          testid: 'scalelab-runs-refresh',
+          title: trans.__('Reload the runs'),
+          label: trans.__('Refresh')
+        }
       ),
       this._status,
       this._error,
       this._list,
       this._detail
     );
-    this.node.hidden = true;
+    this._model.changed.connect(this._onChanged, this);
     this._render();
   }
 
-  /** The slug of the shown project, if any. */
-  get slug(): string | null {
-    return this._project?.slug ?? null;
+  /** The model shown. */
+  get model(): RunsModel {
+    return this._model;
   }
 
-  /** The runs shown, newest first. */
-  get runs(): readonly RunModel[] {
-    return this._runs;
-  }
-
-  /** The id of the selected run, if any. */
-  get selectedId(): string | null {
-    return this._selected;
-  }
-
-  /** Whether the runs are polled (the panel is shown). */
-  get active(): boolean {
-    return this._active;
-  }
-
-  /** Show the runs of `project` (or nothing) for `user`. */
-  setProject(project: ProjectModel | null, user: UserModel | null): void {
-    const changed = project?.slug !== this._project?.slug;
-    this._project = project;
-    this._user = user;
-    if (!changed) {
-      this._render();
-      return;
-    }
-    this._poller.cancel();
-    this._runs = [];
-    this._selected = null;
-    this._detailError = null;
-    this._loaded = false;
-    setError(this._error, null);
-    this.node.hidden = project === null;
-    this._render();
-    if (project !== null) {
-      void this.reload();
-    }
-  }
-
-  /**
-   * Start or stop polling; call with `true` when the panel is shown and
-   * `false` when it is hidden. Becoming active reloads the runs.
-   */
-  setActive(active: boolean): void {
-    if (active === this._active || this._poller.disposed) {
-      return;
-    }
-    this._active = active;
-    if (!active) {
-      this._poller.stop();
-    } else if (this._project !== null && this._loaded) {
-      void this.reload();
-    }
-  }
-
-  /** Add or update `run` of the shown project, select it and reload. */
-  async showRun(run: RunModel): Promise<void> {
-    if (this.slug === null) {
-      return;
-    }
-    this._runs = upsertRun(this._runs, run);
-    this.select(run.id);
-    this._scrollToSelected();
-    await this.reload();
-    this._scrollToSelected();
-  }
-
-  /** Select a run (or none) and show its details. */
-  select(id: string | null): void {
-    if (id !== this._selected) {
-      this._detailError = null;
-    }
-    this._selected = id;
-    this._render();
-  }
-
-  /** Reload the runs of the shown project. */
-  async reload(): Promise<void> {
-    const slug = this.slug;
-    if (slug === null) {
-      return;
-    }
-    await this._poller.load(
-      () => this._client.listRuns(slug),
-      list => {
-        this._runs = sortRuns(list.runs);
-        this._loaded = true;
-        setError(this._error, null);
-        if (this._selected !== null && !this._runs.some(r => r.id === this._selected)) {
-          this._selected = null;
-        }
-        this._render();
-      },
-      err => {
-        this._loaded = true;
-        setError(this._error, `Could not load the runs: ${errorMessage(err)}`);
-        this._render();
-      }
-    );
-  }
-
-  /** Stop polling for good. */
-  dispose(): void {
-    this._active = false;
-    this._poller.dispose();
-  }
-
-  private _scrollToSelected(): void {
+  /** Scroll the selected run and its details into view. */
+  revealSelected(): void {
     reveal(this._list.querySelector('.jp-mod-selected'));
     if (!this._detail.hidden) {
       reveal(this._detail);
     }
   }
 
+  /** Stop rendering the model. */
+  dispose(): void {
+    this._model.changed.disconnect(this._onChanged, this);
+  }
+
+  private _onChanged(): void {
+    const slug = this._model.slug;
+    const selected = this._model.selectedId;
+    if (slug !== this._shownSlug || selected !== this._shownSelected) {
+      this._detailError = null;
+    }
+    this._shownSlug = slug;
+    this._shownSelected = selected;
+    this._render();
+  }
+
   private _render(): void {
-    const loading = this._project !== null && !this._loaded;
-    this._status.textContent = loading ? 'Loading…' : 'No runs yet.';
-    this._status.hidden = !loading && this._runs.length > 0;
-    this._list.hidden = this._runs.length === 0;
-    this._list.replaceChildren(...this._runs.map(run => this._row(run)));
-    const run = this._runs.find(r => r.id === this._selected) ?? null;
+    const model = this._model;
+    const trans = this._trans;
+    this.node.hidden = model.project === null;
+    const err = model.error;
+    setError(
+      this._error,
+      err === null ? null : trans.__('Could not load the runs: %1', errorMessage(err))
+    );
+    const runs = model.runs;
+    const loading = model.project !== null && !model.loaded;
+    this._status.textContent = loading ? trans.__('Loading…') : trans.__('No runs yet.');
+    this._status.hidden = !loading && runs.length > 0;
+    this._list.hidden = runs.length === 0;
+    this._list.replaceChildren(...runs.map(run => this._row(run)));
+    const run = model.selected;
     this._detail.hidden = run === null;
     this._detail.replaceChildren(...(run ? [this._details(run)] : []));
   }
 
+  private _select(id: string): void {
+    this._model.select(id);
+  }
+
   private _row(run: RunModel): HTMLLIElement {
-    const selected = run.id === this._selected;
+    const trans = this._trans;
+    const selected = run.id === this._model.selectedId;
     const duration = formatDuration(run);
-    const place = formatQueuePlace(run);
+    const place = formatQueuePlace(run, trans);
     const item = el(
       'li',
       {
@@ -241,7 +157,7 @@ export class RunsView {
           'jp-mod-selected': selected
         }),
         testid: `scalelab-run-${run.id}`,
-        title: `Run ${run.id} by ${run.triggered_by || 'unknown'}`,
+        title: trans.__('Run %1 by %2', run.id, run.triggered_by || trans.__('unknown')),
         attrs: {
           role: 'option',
           'aria-selected': String(selected),
@@ -264,20 +180,24 @@ export class RunsView {
       )
     );
     item.addEventListener('click', () => {
-      this.select(run.id);
+      this._select(run.id);
     });
     item.addEventListener('keydown', event => {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
-        this.select(run.id);
+        this._select(run.id);
       }
     });
     return item;
   }
 
   private _details(run: RunModel): HTMLElement {
+    const trans = this._trans;
+    const { project, user } = this._model;
     const error = errorLine('scalelab-run-detail-error');
     setError(error, this._detailError);
+    const by = run.triggered_by || trans.__('unknown');
+    const duration = formatDuration(run);
     const node = el(
       'div',
       {
@@ -288,26 +208,31 @@ export class RunsView {
       nameLine({ text: run.target }, statusBadge(run.status, 'scalelab-run-detail-status')),
       el('div', {
         className: 'jp-ScaleLabRuns-kv',
-        text: `Run ${run.id}`,
-        title: `Created ${run.created_at}`
+        text: trans.__('Run %1', run.id),
+        title: trans.__('Created %1', run.created_at)
       }),
       el('div', {
         className: 'jp-ScaleLabRuns-kv',
         text:
-          `${run.kind} · ${run.trigger} by ${run.triggered_by || 'unknown'}` +
+          trans.__('%1 · %2 by %3', run.kind, run.trigger, by) +
           (run.executor ? ` · ${run.executor}` : '')
       }),
       el('div', {
         className: 'jp-ScaleLabRuns-kv',
         text:
-          `Started ${run.started_at ? formatTimestamp(run.started_at) : '—'}` +
-          (run.finished_at ? ` · finished ${formatTimestamp(run.finished_at)}` : '') +
-          (formatDuration(run) ? ` · ${formatDuration(run)}` : '')
+          trans.__('Started %1', run.started_at ? formatTimestamp(run.started_at) : '—') +
+          (run.finished_at
+            ? trans.__(' · finished %1', formatTimestamp(run.finished_at))
+            : '') +
+          (duration ? ` · ${duration}` : '')
       }),
       el('div', {
         className: 'jp-ScaleLabRuns-kv jp-ScaleLabRuns-params',
         testid: 'scalelab-run-parameters',
-        text: `Parameters: ${formatParameters(run.parameters) || 'defaults'}`
+        text: trans.__(
+          'Parameters: %1',
+          formatParameters(run.parameters) || trans.__('defaults')
+        )
       })
     );
     if (run.error) {
@@ -319,9 +244,9 @@ export class RunsView {
         })
       );
     }
-    if (isActiveStatus(run.status) && canCancelRuns(this._project, this._user)) {
+    if (isActiveStatus(run.status) && canCancelRuns(project, user)) {
       const cancel = button(
-        'Cancel run',
+        trans.__('Cancel run'),
         () => {
           void this._cancel(run, cancel);
         },
@@ -329,32 +254,35 @@ export class RunsView {
       );
       node.append(el('div', { className: 'jp-ScaleLabPanel-actions' }, cancel));
     }
-    const { scheduleRun } = this._options;
     if (
-      scheduleRun &&
+      this._commands.hasCommand(CommandIDs.scheduleRun) &&
       !isActiveStatus(run.status) &&
-      this._project?.archived === false &&
-      canEditSchedules(this._project, this._user)
+      project?.archived === false &&
+      canEditSchedules(project, user)
     ) {
       node.append(
         el(
           'div',
           { className: 'jp-ScaleLabPanel-actions' },
           button(
-            'Schedule…',
+            trans.__('Schedule…'),
             () => {
-              scheduleRun(run);
+              void this._commands.execute(CommandIDs.scheduleRun, {
+                project: run.project,
+                target: run.target,
+                parameters: run.parameters as never
+              });
             },
             {
               testid: 'scalelab-run-schedule',
-              title: `Run ${run.target} on a schedule, with these parameters`
+              title: trans.__('Run %1 on a schedule, with these parameters', run.target)
             }
           )
         )
       );
     }
     node.append(
-      el('div', { className: 'jp-ScaleLabPanel-subheading', text: 'Steps' }),
+      el('div', { className: 'jp-ScaleLabPanel-subheading', text: trans.__('Steps') }),
       el(
         'ol',
         { className: 'jp-ScaleLabRuns-steps' },
@@ -363,13 +291,16 @@ export class RunsView {
       error
     );
     if (run.steps.length === 0) {
-      node.append(el('div', { className: 'jp-ScaleLabPanel-muted', text: 'No steps yet.' }));
+      node.append(
+        el('div', { className: 'jp-ScaleLabPanel-muted', text: trans.__('No steps yet.') })
+      );
     }
     return node;
   }
 
   private _step(run: RunModel, step: StepModel): HTMLLIElement {
-    const facts = [formatAttempts(step.attempts)];
+    const trans = this._trans;
+    const facts = [formatAttempts(step.attempts, trans)];
     const duration = formatDuration(step);
     if (duration) {
       facts.push(duration);
@@ -405,7 +336,7 @@ export class RunsView {
         el('div', {
           className: 'jp-ScaleLabRuns-runMeta',
           testid: 'scalelab-step-reused',
-          text: `reused from ${step.reused_from}`
+          text: trans.__('reused from %1', step.reused_from)
         })
       );
     }
@@ -416,31 +347,38 @@ export class RunsView {
           testid: 'scalelab-step-error',
           text:
             step.failed_cell !== null
-              ? `cell ${step.failed_cell}: ${step.error}`
+              ? trans.__('cell %1: %2', step.failed_cell, step.error)
               : step.error
         })
       );
     }
 
     const output = step.output;
-    const { openOutput } = this._options;
+    const canOpen = this._commands.hasCommand(CommandIDs.openOutput);
     const open = button(
-      'Open output',
-      output && openOutput
+      trans.__('Open output'),
+      output && canOpen
         ? () => {
             this._showDetailError(null);
-            openOutput(output).catch((err: unknown) => {
-              this._showDetailError(`Could not open ${output}: ${errorMessage(err)}`);
-            });
+            this._commands
+              .execute(CommandIDs.openOutput, { path: output })
+              .catch((err: unknown) => {
+                this._showDetailError(
+                  trans.__('Could not open %1: %2', output, errorMessage(err))
+                );
+              });
           }
         : () => undefined,
-      { testid: 'scalelab-open-output', title: output ?? 'No output notebook yet' }
+      {
+        testid: 'scalelab-open-output',
+        title: output ?? trans.__('No output notebook yet')
+      }
     );
-    open.disabled = !output || !openOutput;
+    open.disabled = !output || !canOpen;
 
-    const previous = compareTarget(this._runs, run, step);
+    const previous = compareTarget(this._model.runs, run, step);
     const compare = button(
-      'Compare with previous run',
+      trans.__('Compare with previous run'),
       previous
         ? () => {
             void this._compare(run, previous, step, compare);
@@ -449,11 +387,11 @@ export class RunsView {
       {
         testid: 'scalelab-compare',
         title: previous
-          ? `Diff ${step.name} of run ${previous.id} and run ${run.id}`
-          : 'No earlier run of this target with this step'
+          ? trans.__('Diff %1 of run %2 and run %3', step.name, previous.id, run.id)
+          : trans.__('No earlier run of this target with this step')
       }
     );
-    compare.disabled = previous === null || !this._options.showDiff;
+    compare.disabled = previous === null || !this._commands.hasCommand(CommandIDs.compareRuns);
     item.append(el('div', { className: 'jp-ScaleLabPanel-actions' }, open, compare));
     return item;
   }
@@ -469,26 +407,16 @@ export class RunsView {
     }
   }
 
-  private async _cancel(
-    run: RunModel,
-    control: HTMLButtonElement
-  ): Promise<void> {
-    const slug = this.slug;
-    if (slug === null) {
-      return;
-    }
+  private async _cancel(run: RunModel, control: HTMLButtonElement): Promise<void> {
     control.disabled = true;
     this._showDetailError(null);
     try {
-      const updated = await this._client.cancelRun(slug, run.id);
-      if (updated && updated.id === run.id && this.slug === slug) {
-        this._runs = upsertRun(this._runs, updated);
-        this._render();
-      }
-      await this.reload();
+      await this._model.cancel(run.id);
     } catch (err) {
       control.disabled = false;
-      this._showDetailError(`Could not cancel the run: ${errorMessage(err)}`);
+      this._showDetailError(
+        this._trans.__('Could not cancel the run: %1', errorMessage(err))
+      );
     }
   }
 
@@ -498,35 +426,38 @@ export class RunsView {
     step: StepModel,
     control: HTMLButtonElement
   ): Promise<void> {
-    const slug = this.slug;
-    const show = this._options.showDiff;
-    if (slug === null || !show) {
+    const slug = this._model.slug;
+    if (slug === null) {
       return;
     }
     control.disabled = true;
     this._showDetailError(null);
+    const args: CompareRunsArgs = {
+      project: slug,
+      run: run.id,
+      compare: previous.id,
+      step: step.name,
+      reportErrors: false
+    };
     try {
-      const diff = await this._client.diffRuns(slug, run.id, previous.id, step.name);
-      show(diff, `Diff ${step.name}: ${previous.id} → ${run.id}`);
+      await this._commands.execute(CommandIDs.compareRuns, { ...args });
     } catch (err) {
-      this._showDetailError(`Could not compare ${step.name}: ${errorMessage(err)}`);
+      this._showDetailError(
+        this._trans.__('Could not compare %1: %2', step.name, errorMessage(err))
+      );
     } finally {
       control.disabled = false;
     }
   }
 
-  private readonly _options: RunsViewOptions;
-  private readonly _client: ScaleLabClient;
-  private readonly _poller: Poller;
+  private readonly _model: RunsModel;
+  private readonly _commands: CommandRegistry;
+  private readonly _trans: TranslationBundle;
   private readonly _status: HTMLElement;
   private readonly _error: HTMLElement;
   private readonly _list: HTMLUListElement;
   private readonly _detail: HTMLElement;
-  private _project: ProjectModel | null = null;
-  private _user: UserModel | null = null;
-  private _runs: RunModel[] = [];
-  private _selected: string | null = null;
   private _detailError: string | null = null;
-  private _loaded = false;
-  private _active = false;
+  private _shownSlug: string | null = null;
+  private _shownSelected: string | null = null;
 }

@@ -9,11 +9,12 @@ import {
   type ParametersModel,
   type ScaleLabClient,
   type ScheduleModel
-} from './api';
-import { el, errorLine, input, select, setError } from './dom';
-import { errorMessage } from './helpers';
-import { RunForm } from './runform';
-import { formatSeconds } from './runhelpers';
+} from '../common/api';
+import { el, errorLine, input, select, setError } from '../common/dom';
+import { errorMessage } from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
+import { RunForm } from '../runs/form';
+import { formatSeconds } from '../runs/helpers';
 import {
   browserTimezone,
   CronPreviewer,
@@ -32,7 +33,7 @@ import {
   scheduleRaw,
   type ScheduleRequest,
   scheduleUpdateBody
-} from './schedulehelpers';
+} from './helpers';
 
 /** Options for {@link ScheduleForm}. */
 export interface ScheduleFormOptions {
@@ -53,6 +54,7 @@ export interface ScheduleFormOptions {
   schedule?: ScheduleModel | null;
   /** The timezone of a new schedule; default: the browser's. */
   timezone?: string;
+  trans?: TranslationBundle;
 }
 
 type FieldControl = HTMLInputElement | HTMLSelectElement;
@@ -73,6 +75,7 @@ export class ScheduleForm extends Widget {
     this.addClass('jp-ScaleLabRunForm');
     this.addClass('jp-ScaleLabScheduleForm');
     this._options = options;
+    const trans = options.trans ?? plainTrans;
     const schedule = options.schedule ?? null;
     const raw: ScheduleFormRaw = schedule
       ? scheduleRaw(schedule)
@@ -82,7 +85,7 @@ export class ScheduleForm extends Widget {
       request: (cron, timezone) =>
         options.client.previewCron(options.slug, { cron, timezone }),
       onChange: state => {
-        this._renderPreview(state);
+        this._renderPreview(state, trans);
         this._changed();
       }
     });
@@ -136,14 +139,14 @@ export class ScheduleForm extends Widget {
     this._previewList = el('ol', {
       className: 'jp-ScaleLabScheduleForm-preview',
       testid: 'scalelab-cron-preview',
-      attrs: { 'aria-label': 'Next fire times' }
+      attrs: { 'aria-label': trans.__('Next fire times') }
     });
     this._previewError = errorLine('scalelab-cron-error');
 
     const timeout = number('timeout', raw.timeout, {
       min: '0',
       step: 'any',
-      placeholder: 'none'
+      placeholder: trans.__('none')
     });
     const retries = number('retries', raw.retries, {
       min: '0',
@@ -160,8 +163,8 @@ export class ScheduleForm extends Widget {
     const notify = choice('notify', NOTIFY_WHEN, raw.notify);
     const webhook = text('webhook_url', raw.webhook_url, {
       placeholder: schedule?.webhook
-        ? `unchanged (${schedule.webhook})`
-        : 'https://hooks.slack.com/services/… (optional)'
+        ? trans.__('unchanged (%1)', schedule.webhook)
+        : trans.__('https://hooks.slack.com/services/… (optional)')
     });
     webhook.type = 'url';
 
@@ -210,6 +213,7 @@ export class ScheduleForm extends Widget {
     if (options.parameters) {
       this._runForm = new RunForm(options.parameters, {
         values: options.values,
+        trans,
         namePrefix: 'parameters.',
         freshControl: false
       });
@@ -219,9 +223,9 @@ export class ScheduleForm extends Widget {
         el('div', {
           className: 'jp-ScaleLabPanel-error',
           text:
-            `The parameters of ${options.target} could not be read` +
+            trans.__('The parameters of %1 could not be read', options.target) +
             (options.parametersError ? `: ${options.parametersError}` : '') +
-            (schedule ? '; they stay as they are.' : '.')
+            (schedule ? trans.__('; they stay as they are.') : '.')
         })
       );
     }
@@ -232,47 +236,65 @@ export class ScheduleForm extends Widget {
       el('div', {
         className: 'jp-ScaleLabRunForm-steps',
         testid: 'scalelab-schedule-target',
-        text: `${schedule ? 'Runs' : 'Run'} ${options.target} in project ${options.slug}`
+        text: schedule
+          ? trans.__('Runs %1 in project %2', options.target, options.slug)
+          : trans.__('Run %1 in project %2', options.target, options.slug)
       }),
-      field('Name', name),
-      field('Cron', cron, 'minute hour day-of-month month day-of-week'),
-      field('Timezone', timezone, 'IANA name, e.g. Europe/Paris or UTC'),
+      field(trans.__('Name'), name),
+      field(trans.__('Cron'), cron, trans.__('minute hour day-of-month month day-of-week')),
+      field(trans.__('Timezone'), timezone, trans.__('IANA name, e.g. Europe/Paris or UTC')),
       datalist,
       el(
         'div',
         { className: 'jp-ScaleLabScheduleForm-previewHost' },
-        el('span', { className: 'jp-ScaleLabRunForm-name', text: 'Next fire times' }),
+        el('span', { className: 'jp-ScaleLabRunForm-name', text: trans.__('Next fire times') }),
         this._previewStatus,
         this._previewList,
         this._previewError
       ),
-      el('div', { className: 'jp-ScaleLabPanel-subheading', text: 'Parameters' }),
+      el('div', { className: 'jp-ScaleLabPanel-subheading', text: trans.__('Parameters') }),
       params,
-      el('div', { className: 'jp-ScaleLabPanel-subheading', text: 'Options' }),
-      field('Timeout (seconds per step)', timeout, 'empty: no timeout'),
-      field('Retries', retries, `0 to ${RETRIES_MAX} per step`),
-      checkbox(this._fresh, 'Run every step again (fresh)', 'Reuse no outputs of earlier runs'),
+      el('div', { className: 'jp-ScaleLabPanel-subheading', text: trans.__('Options') }),
+      field(trans.__('Timeout (seconds per step)'), timeout, trans.__('empty: no timeout')),
+      field(trans.__('Retries'), retries, trans.__('0 to %1 per step', RETRIES_MAX)),
+      checkbox(
+        this._fresh,
+        trans.__('Run every step again (fresh)'),
+        trans.__('Reuse no outputs of earlier runs')
+      ),
       field(
-        'Misfire policy',
+        trans.__('Misfire policy'),
         misfire,
-        'fire times missed while the service was down: one catch-up run (run_once) or skip them'
+        trans.__(
+          'fire times missed while the service was down: one catch-up run (run_once) or skip them'
+        )
       ),
       field(
-        'Misfire deadline (seconds)',
+        trans.__('Misfire deadline (seconds)'),
         deadline,
-        'older misses are not caught up'
+        trans.__('older misses are not caught up')
       ),
       field(
-        'Concurrency',
+        trans.__('Concurrency'),
         concurrency,
-        'when the previous run is still going: forbid (skip this one), allow, or replace it'
+        trans.__(
+          'when the previous run is still going: forbid (skip this one), allow, or replace it'
+        )
       ),
-      field('Notify', notify, 'notify the project members (and the webhook) on'),
-      field('Webhook URL', webhook, 'Slack-compatible incoming webhook')
+      field(
+        trans.__('Notify'),
+        notify,
+        trans.__('notify the project members (and the webhook) on')
+      ),
+      field(trans.__('Webhook URL'), webhook, trans.__('Slack-compatible incoming webhook'))
     );
     if (schedule?.webhook) {
       fields.append(
-        checkbox(this._removeWebhook, `Remove the webhook (${schedule.webhook})`, 'No more webhook')
+        checkbox(
+          this._removeWebhook,
+          trans.__('Remove the webhook (%1)', schedule.webhook),
+          trans.__('No more webhook')
+        )
       );
     }
     fields.append(this._fieldErrors);
@@ -365,7 +387,7 @@ export class ScheduleForm extends Widget {
       }
       return true;
     } catch (err) {
-      setError(this._error, `Not saved: ${errorMessage(err)}`);
+      setError(this._error, (this._options.trans ?? plainTrans).__('Not saved: %1', errorMessage(err)));
       return false;
     } finally {
       this._setSaving(false);
@@ -435,7 +457,7 @@ export class ScheduleForm extends Widget {
     setError(this._fieldErrors, first);
   }
 
-  private _renderPreview(state: CronPreviewState): void {
+  private _renderPreview(state: CronPreviewState, trans: TranslationBundle): void {
     const invalid = state.status === 'invalid';
     for (const name of ['cron', 'timezone'] as const) {
       this._controls.get(name)?.setAttribute('aria-invalid', String(invalid));
@@ -444,7 +466,7 @@ export class ScheduleForm extends Widget {
     this._previewList.dataset.status = state.status;
     setError(this._previewError, invalid ? state.error : null);
     if (state.status === 'pending') {
-      this._previewStatus.textContent = 'Checking…';
+      this._previewStatus.textContent = trans.__('Checking…');
       this._previewStatus.hidden = false;
       this._previewList.classList.add('jp-mod-stale');
       return;
@@ -453,7 +475,7 @@ export class ScheduleForm extends Widget {
     if (state.status === 'valid' && state.preview) {
       const { preview } = state;
       const every = formatSeconds(preview.shortest_interval);
-      this._previewStatus.textContent = every ? `At most every ${every}` : '';
+      this._previewStatus.textContent = every ? trans.__('At most every %1', every) : '';
       this._previewStatus.hidden = !every;
       this._previewList.replaceChildren(
         ...preview.next_fire_times.map(at =>
@@ -559,14 +581,17 @@ class ScheduleDialog extends Dialog<ScheduleModel | null> {
  */
 export async function askSchedule(options: ScheduleFormOptions): Promise<ScheduleModel | null> {
   const form = new ScheduleForm(options);
+  const trans = options.trans ?? plainTrans;
   const schedule = options.schedule ?? null;
   const dialog = new ScheduleDialog(
     {
-      title: schedule ? `Edit schedule ${schedule.name}` : `Schedule ${options.target}`,
+      title: schedule
+        ? trans.__('Edit schedule %1', schedule.name)
+        : trans.__('Schedule %1', options.target),
       body: form,
       buttons: [
-        Dialog.cancelButton(),
-        Dialog.okButton({ label: 'Save', ariaLabel: 'Save schedule' })
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.okButton({ label: trans.__('Save'), ariaLabel: trans.__('Save schedule') })
       ],
       focusNodeSelector: '[name="name"]'
     },
@@ -586,7 +611,8 @@ export async function askSchedule(options: ScheduleFormOptions): Promise<Schedul
  */
 export async function openScheduleDialog(
   client: ScaleLabClient,
-  request: ScheduleRequest
+  request: ScheduleRequest,
+  trans: TranslationBundle = plainTrans
 ): Promise<ScheduleModel | null> {
   let parameters: ParametersModel | null = null;
   let parametersError: string | null = null;
@@ -602,6 +628,7 @@ export async function openScheduleDialog(
     parameters,
     parametersError,
     values: request.schedule ? request.schedule.parameters : request.values,
-    schedule: request.schedule ?? null
+    schedule: request.schedule ?? null,
+    trans
   });
 }

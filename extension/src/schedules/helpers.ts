@@ -20,9 +20,9 @@ import {
   type ScheduleModel,
   type ScheduleUpdate,
   type UserModel
-} from './api';
-import { errorMessage } from './helpers';
-import { jsonEqual } from './runhelpers';
+} from '../common/api';
+import { errorMessage } from '../common/helpers';
+import { jsonEqual } from '../runs/helpers';
 
 /** What the schedule dialog creates or edits. */
 export interface ScheduleRequest {
@@ -43,9 +43,6 @@ export const DEFAULT_CRON = '0 6 * * *';
 
 /** How long the form waits after the last keystroke before a preview (ms). */
 export const PREVIEW_DELAY = 300;
-
-/** How often the Schedules view reloads while it is shown (ms). */
-export const SCHEDULES_POLL_INTERVAL = 5000;
 
 /** The timezone of the browser (IANA name), or `UTC` when unknown. */
 export function browserTimezone(): string {
@@ -266,7 +263,7 @@ export function scheduleRaw(schedule: ScheduleModel): ScheduleFormRaw {
     notify: schedule.notify,
     webhook_url: '',
     remove_webhook: false,
-    fresh: schedule.fresh
+    fresh: schedule.fresh === true
   };
 }
 

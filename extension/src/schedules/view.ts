@@ -1,248 +1,165 @@
+import { type CommandRegistry } from '@lumino/commands';
+
+import { type ScaleLabClient, type ScheduleEvent, type ScheduleModel } from '../common/api';
+import { CommandIDs } from '../common/commands';
+import { confirmDeleteSchedule } from '../common/dialogs';
 import {
-  type ProjectModel,
-  type ScaleLabClient,
-  type ScheduleEvent,
-  type ScheduleModel,
-  type UserModel
-} from './api';
-import { badge, button, classes, el, errorLine, nameLine, reveal, setError, viewHeader } from './dom';
-import { errorMessage, formatTimestamp } from './helpers';
-import { Poller } from './poller';
-import { statusClass } from './runhelpers';
+  badge,
+  button,
+  classes,
+  el,
+  errorLine,
+  nameLine,
+  reveal,
+  setError,
+  viewHeader
+} from '../common/dom';
+import { errorMessage, formatTimestamp } from '../common/helpers';
+import { plainTrans, type TranslationBundle } from '../common/trans';
+import { statusClass } from '../runs/helpers';
+import { openScheduleDialog } from './form';
 import {
-  canEditSchedules,
   formatCron,
   formatFireTime,
   formatNextFire,
   type OpenScheduleDialog,
-  outcomeClass,
-  SCHEDULES_POLL_INTERVAL,
-  sortSchedules
-} from './schedulehelpers';
+  outcomeClass
+} from './helpers';
+import { type SchedulesModel } from './model';
 
 /** Asks before deleting a schedule; resolves to `true` to delete. */
 export type ConfirmDeleteSchedule = (schedule: ScheduleModel) => Promise<boolean>;
 
-/** Shows run `runId` of project `slug` (e.g. in the Runs view). */
-export type OpenRun = (slug: string, runId: string) => void;
-
 /** Options for {@link SchedulesView}. */
 export interface SchedulesViewOptions {
+  model: SchedulesModel;
+  /** For the schedule dialog (its parameters and cron preview). */
   client: ScaleLabClient;
-  /** The schedule dialog; missing: no Edit button. */
+  /** Run ids in the histories execute {@link CommandIDs.openRun}. */
+  commands: CommandRegistry;
+  trans?: TranslationBundle;
+  /** The schedule dialog for Edit; default: a JupyterLab dialog. */
   openScheduleDialog?: OpenScheduleDialog;
-  /** Missing: delete without asking. */
+  /** Asks before deleting; default: a JupyterLab dialog. */
   confirmDelete?: ConfirmDeleteSchedule;
-  /** Missing: run ids in the history are plain text. */
-  openRun?: OpenRun;
-}
-
-/** The history of one schedule, as far as it is loaded. */
-interface HistoryState {
-  events: ScheduleEvent[] | null;
-  error: string | null;
 }
 
 /**
- * The schedules of the current project: name, target, cron and timezone,
- * next fire time, last status and paused state; Pause/Resume, Edit and
- * Delete for editors and up; the history of each.
- *
- * While it is shown (the panel is shown and its tab selected), it reloads
- * every {@link SCHEDULES_POLL_INTERVAL} ms.
+ * The schedules of the current project (a {@link SchedulesModel}): name,
+ * target, cron and timezone, next fire time, last status and paused state;
+ * Pause/Resume, Edit and Delete for editors and up; the history of each.
  */
 export class SchedulesView {
   readonly node: HTMLElement;
 
   constructor(options: SchedulesViewOptions) {
-    this._options = options;
-    this._client = options.client;
-    this._poller = new Poller({
-      interval: SCHEDULES_POLL_INTERVAL,
-      keepPolling: () => this.slug !== null && this._shown,
-      poll: () => this.reload()
-    });
+    this._model = options.model;
+    this._commands = options.commands;
+    const trans = (this._trans = options.trans ?? plainTrans);
+    this._openDialog =
+      options.openScheduleDialog ??
+      (request => openScheduleDialog(options.client, request, trans));
+    this._confirmDelete =
+      options.confirmDelete ?? (schedule => confirmDeleteSchedule(schedule, trans));
     this._status = el('div', {
       className: 'jp-ScaleLabPanel-muted',
       testid: 'scalelab-schedules-status'
     });
     this._hint = el('div', {
       className: 'jp-ScaleLabPanel-muted jp-ScaleLabSchedules-hint',
-      text:
+      text: trans.__(
         'To add one, right-click a notebook or pipeline in the file browser and ' +
-        'choose “Schedule…”, or use “Schedule…” on a finished run.'
+          'choose “Schedule…”, or use “Schedule…” on a finished run.'
+      )
     });
     this._error = errorLine('scalelab-schedules-error');
     this._list = el('ul', {
       className: 'jp-ScaleLabSchedules-list',
       testid: 'scalelab-schedules',
-      attrs: { 'aria-label': 'Schedules' }
+      attrs: { 'aria-label': trans.__('Schedules') }
     });
     this.node = el(
       'section',
       { className: 'jp-ScaleLabRuns jp-ScaleLabSchedules', testid: 'scalelab-schedules-view' },
       viewHeader(
-        'Schedules',
+        trans.__('Schedules'),
         () => {
-          void this.reload();
+          void this._model.reload();
         },
-        { testid: 'scalelab-schedules-refresh', title: 'Reload the schedules' }
+        {
+          testid: 'scalelab-schedules-refresh',
+          title: trans.__('Reload the schedules'),
+          label: trans.__('Refresh')
+        }
       ),
       this._status,
       this._error,
       this._list,
       this._hint
     );
+    this._model.changed.connect(this._render, this);
     this._render();
   }
 
-  /** The slug of the shown project, if any. */
-  get slug(): string | null {
-    return this._project?.slug ?? null;
+  /** The model shown. */
+  get model(): SchedulesModel {
+    return this._model;
   }
 
-  /** The schedules shown, by name. */
-  get schedules(): readonly ScheduleModel[] {
-    return this._schedules;
-  }
-
-  /** Whether the caller may edit the schedules. */
-  get canEdit(): boolean {
-    return canEditSchedules(this._project, this._user);
-  }
-
-  /** Show the schedules of `project` (or nothing) for `user`. */
-  setProject(project: ProjectModel | null, user: UserModel | null): void {
-    const changed = project?.slug !== this._project?.slug;
-    this._project = project;
-    this._user = user;
-    if (!changed) {
-      this._render();
-      return;
-    }
-    this._poller.cancel();
-    this._schedules = [];
-    this._loaded = false;
-    this._expanded.clear();
-    this._histories.clear();
-    this._rowErrors.clear();
-    this._highlight = null;
-    setError(this._error, null);
-    this._render();
-    if (project !== null && this._shown) {
-      void this.reload();
-    }
-  }
-
-  /** The panel is shown (`true`) or hidden; polls only while shown. */
-  setActive(active: boolean): void {
-    this._setShown(active, this._visible);
-  }
-
-  /** The Schedules tab is selected (`true`) or not; polls only while selected. */
-  setVisible(visible: boolean): void {
-    this._setShown(this._active, visible);
-  }
-
-  /** Add or update `schedule` of the shown project, highlight it, reload. */
-  async showSchedule(schedule: ScheduleModel): Promise<void> {
-    if (this.slug === null || schedule.project !== this.slug) {
-      return;
-    }
-    this._highlight = schedule.id;
-    this._replace(schedule);
+  /** Scroll the highlighted schedule into view. */
+  revealHighlighted(): void {
     reveal(this._list.querySelector('.jp-mod-selected'));
-    await this.reload();
   }
 
-  /** Reload the schedules (and the open histories) of the shown project. */
-  async reload(): Promise<void> {
-    const slug = this.slug;
-    if (slug === null) {
-      return;
-    }
-    await this._poller.load(
-      () => this._client.listSchedules(slug),
-      list => {
-        this._schedules = sortSchedules(list.schedules);
-        this._loaded = true;
-        setError(this._error, null);
-        const ids = new Set(this._schedules.map(s => s.id));
-        for (const expanded of [...this._expanded]) {
-          if (!ids.has(expanded)) {
-            this._expanded.delete(expanded);
-            this._histories.delete(expanded);
-          }
-        }
-        this._render();
-        for (const expanded of this._expanded) {
-          void this._loadHistory(slug, expanded);
-        }
-      },
-      err => {
-        this._loaded = true;
-        setError(this._error, `Could not load the schedules: ${errorMessage(err)}`);
-        this._render();
-      }
-    );
-  }
-
-  /** Stop polling for good. */
+  /** Stop rendering the model. */
   dispose(): void {
-    this._poller.dispose();
-  }
-
-  private _setShown(active: boolean, visible: boolean): void {
-    if (this._poller.disposed) {
-      return;
-    }
-    const was = this._shown;
-    this._active = active;
-    this._visible = visible;
-    if (!this._shown) {
-      this._poller.stop();
-    } else if (!was && this._project !== null) {
-      void this.reload();
-    }
-  }
-
-  private get _shown(): boolean {
-    return this._active && this._visible;
+    this._model.changed.disconnect(this._render, this);
   }
 
   private _render(): void {
-    const loading = this._project !== null && !this._loaded;
-    this._status.textContent = loading ? 'Loading…' : 'No schedules yet.';
-    this._status.hidden = !loading && this._schedules.length > 0;
-    this._hint.hidden = loading || this._schedules.length > 0 || !this.canEdit;
-    this._list.hidden = this._schedules.length === 0;
-    this._list.replaceChildren(...this._schedules.map(s => this._row(s)));
+    const model = this._model;
+    const trans = this._trans;
+    const schedules = model.schedules;
+    setError(
+      this._error,
+      model.error === null
+        ? null
+        : trans.__('Could not load the schedules: %1', errorMessage(model.error))
+    );
+    const loading = model.project !== null && !model.loaded;
+    this._status.textContent = loading ? trans.__('Loading…') : trans.__('No schedules yet.');
+    this._status.hidden = !loading && schedules.length > 0;
+    this._hint.hidden = loading || schedules.length > 0 || !model.canEdit;
+    this._list.hidden = schedules.length === 0;
+    this._list.replaceChildren(...schedules.map(s => this._row(s)));
   }
 
   private _row(schedule: ScheduleModel): HTMLLIElement {
-    const canEdit = this.canEdit;
-    const archived = this._project?.archived === true;
-    const busy = this._busy.has(schedule.id);
-    const expanded = this._expanded.has(schedule.id);
-    const highlighted = schedule.id === this._highlight;
+    const model = this._model;
+    const trans = this._trans;
+    const canEdit = model.canEdit;
+    const archived = model.project?.archived === true;
+    const busy = model.isBusy(schedule.id);
+    const expanded = model.isExpanded(schedule.id);
+    const highlighted = schedule.id === model.highlighted;
 
     const top = nameLine(
       {
         testid: 'scalelab-schedule-name',
         text: schedule.name,
-        title: `Created ${formatTimestamp(schedule.created_at)} by ${schedule.created_by}`
+        title: trans.__('Created %1 by %2', formatTimestamp(schedule.created_at), schedule.created_by)
       },
-      ...(schedule.paused ? [badge('paused', 'jp-mod-skipped', 'scalelab-schedule-paused')] : []),
+      ...(schedule.paused ? [badge(trans.__('paused'), 'jp-mod-skipped', 'scalelab-schedule-paused')] : []),
       badge(
-        schedule.last_status ?? 'no runs',
+        schedule.last_status ?? trans.__('no runs'),
         schedule.last_status ? statusClass(schedule.last_status) : 'jp-mod-skipped',
         'scalelab-schedule-status',
         schedule.last_run_id
-          ? `Last run ${schedule.last_run_id}` +
+          ? trans.__('Last run %1', schedule.last_run_id) +
               (schedule.last_fire_at
                 ? ` (${formatFireTime(schedule.last_fire_at, schedule.timezone)})`
                 : '')
-          : 'Not run yet'
+          : trans.__('Not run yet')
       )
     );
 
@@ -265,7 +182,7 @@ export class SchedulesView {
         className: 'jp-ScaleLabRuns-runMeta',
         testid: 'scalelab-schedule-target',
         text: schedule.target,
-        title: 'Notebook or pipeline'
+        title: trans.__('Notebook or pipeline')
       }),
       el('div', {
         className: 'jp-ScaleLabRuns-runMeta jp-ScaleLabSchedules-cron',
@@ -275,49 +192,55 @@ export class SchedulesView {
       el('div', {
         className: 'jp-ScaleLabRuns-runMeta',
         testid: 'scalelab-schedule-next',
-        text: `Next: ${formatNextFire(schedule)}`,
-        title: schedule.next_fire_at ?? 'Paused: no next fire time'
+        text: trans.__('Next: %1', formatNextFire(schedule)),
+        title: schedule.next_fire_at ?? trans.__('Paused: no next fire time')
       })
     );
 
     const actions = el('div', { className: 'jp-ScaleLabPanel-actions' });
     if (canEdit) {
       const pause = button(
-        schedule.paused ? 'Resume' : 'Pause',
+        schedule.paused ? trans.__('Resume') : trans.__('Pause'),
         () => {
-          void this._setPaused(schedule, !schedule.paused);
+          void model.setPaused(schedule, !schedule.paused);
         },
         {
           testid: 'scalelab-schedule-pause',
-          title: schedule.paused ? 'Fire again from now on' : 'Stop firing until resumed'
+          title: schedule.paused
+            ? trans.__('Fire again from now on')
+            : trans.__('Stop firing until resumed')
         }
       );
       const edit = button(
-        'Edit',
+        trans.__('Edit'),
         () => {
           void this._edit(schedule);
         },
         { testid: 'scalelab-schedule-edit' }
       );
       const remove = button(
-        'Delete',
+        trans.__('Delete'),
         () => {
           void this._delete(schedule);
         },
-        { testid: 'scalelab-schedule-delete', warn: true, title: 'Delete the schedule; its runs stay' }
+        {
+          testid: 'scalelab-schedule-delete',
+          warn: true,
+          title: trans.__('Delete the schedule; its runs stay')
+        }
       );
       pause.disabled = busy || archived;
-      edit.disabled = busy || archived || !this._options.openScheduleDialog;
+      edit.disabled = busy || archived;
       remove.disabled = busy;
       if (archived) {
-        pause.title = edit.title = 'The project is archived';
+        pause.title = edit.title = trans.__('The project is archived');
       }
       actions.append(pause, edit, remove);
     }
     const toggle = button(
-      expanded ? 'Hide history' : 'History',
+      expanded ? trans.__('Hide history') : trans.__('History'),
       () => {
-        this._toggleHistory(schedule);
+        model.toggleHistory(schedule.id);
       },
       {
         testid: 'scalelab-schedule-history-toggle',
@@ -328,7 +251,8 @@ export class SchedulesView {
     row.append(actions);
 
     const error = errorLine('scalelab-schedule-row-error');
-    setError(error, this._rowErrors.get(schedule.id) ?? null);
+    const rowError = model.rowError(schedule.id);
+    setError(error, rowError === null ? null : errorMessage(rowError));
     row.append(error);
     if (expanded) {
       row.append(this._history(schedule));
@@ -337,17 +261,19 @@ export class SchedulesView {
   }
 
   private _history(schedule: ScheduleModel): HTMLElement {
-    const state = this._histories.get(schedule.id);
+    const trans = this._trans;
+    const state = this._model.history(schedule.id);
     const host = el('div', { className: 'jp-ScaleLabSchedules-historyHost' });
-    if (state?.error) {
+    const failed = state !== undefined && state.error !== null;
+    if (state !== undefined && state.error !== null) {
       const error = errorLine('scalelab-schedule-history-error');
-      setError(error, state.error);
+      setError(error, trans.__('Could not load the history: %1', errorMessage(state.error)));
       host.append(error);
     }
     const events = state?.events ?? null;
     if (events === null) {
-      if (!state?.error) {
-        host.append(el('div', { className: 'jp-ScaleLabPanel-muted', text: 'Loading…' }));
+      if (!failed) {
+        host.append(el('div', { className: 'jp-ScaleLabPanel-muted', text: trans.__('Loading…') }));
       }
       return host;
     }
@@ -356,7 +282,7 @@ export class SchedulesView {
         el('div', {
           className: 'jp-ScaleLabPanel-muted',
           testid: 'scalelab-schedule-history-empty',
-          text: 'Nothing yet: the schedule has not fired.'
+          text: trans.__('Nothing yet: the schedule has not fired.')
         })
       );
     }
@@ -382,7 +308,7 @@ export class SchedulesView {
         className: 'jp-ScaleLabSchedules-due',
         testid: 'scalelab-schedule-event-due',
         text: formatFireTime(event.due_at, schedule.timezone),
-        title: `Due ${event.due_at}; handled ${event.at}`
+        title: this._trans.__('Due %1; handled %2', event.due_at, event.at)
       }),
       badge(event.outcome, outcomeClass(event.outcome), 'scalelab-schedule-event-outcome')
     );
@@ -398,25 +324,25 @@ export class SchedulesView {
     const runId = event.run_id;
     if (runId) {
       const slug = schedule.project;
-      const { openRun } = this._options;
+      const trans = this._trans;
       let link: HTMLElement;
-      if (openRun) {
+      if (this._commands.hasCommand(CommandIDs.openRun)) {
         const anchor = el('a', {
           className: 'jp-ScaleLabSchedules-runLink',
           testid: 'scalelab-schedule-event-run',
           text: runId,
-          title: 'Show this run in the Runs view',
+          title: trans.__('Show this run in the Runs view'),
           attrs: { href: '#', role: 'button' }
         });
         anchor.addEventListener('click', e => {
           e.preventDefault();
-          openRun(slug, runId);
+          void this._commands.execute(CommandIDs.openRun, { project: slug, run: runId });
         });
         link = anchor;
       } else {
         link = el('span', { testid: 'scalelab-schedule-event-run', text: runId });
       }
-      const line = el('div', { className: 'jp-ScaleLabRuns-runMeta' }, 'Run ', link);
+      const line = el('div', { className: 'jp-ScaleLabRuns-runMeta' }, trans.__('Run '), link);
       if (event.run_status) {
         line.append(
           ' ',
@@ -437,143 +363,44 @@ export class SchedulesView {
     return item;
   }
 
-  private _toggleHistory(schedule: ScheduleModel): void {
-    const slug = this.slug;
+  private async _edit(schedule: ScheduleModel): Promise<void> {
+    const slug = this._model.slug;
     if (slug === null) {
       return;
     }
-    if (this._expanded.has(schedule.id)) {
-      this._expanded.delete(schedule.id);
-      this._histories.delete(schedule.id);
-      this._render();
-      return;
-    }
-    this._expanded.add(schedule.id);
-    this._render();
-    void this._loadHistory(slug, schedule.id);
-  }
-
-  private async _loadHistory(slug: string, id: number): Promise<void> {
-    try {
-      const history = await this._client.scheduleHistory(slug, id);
-      if (this.slug !== slug || !this._expanded.has(id)) {
-        return;
-      }
-      this._histories.set(id, { events: history.events, error: null });
-    } catch (err) {
-      if (this.slug !== slug || !this._expanded.has(id)) {
-        return;
-      }
-      const previous = this._histories.get(id);
-      this._histories.set(id, {
-        events: previous?.events ?? null,
-        error: `Could not load the history: ${errorMessage(err)}`
-      });
-    }
-    this._render();
-  }
-
-  private async _setPaused(schedule: ScheduleModel, paused: boolean): Promise<void> {
-    await this._act(schedule, async slug => {
-      const updated = await this._client.updateSchedule(slug, schedule.id, { paused });
-      this._replace(updated);
-    });
-  }
-
-  private async _edit(schedule: ScheduleModel): Promise<void> {
-    const open = this._options.openScheduleDialog;
-    const slug = this.slug;
-    if (!open || slug === null) {
-      return;
-    }
-    this._rowErrors.delete(schedule.id);
+    this._model.setRowError(schedule.id, null);
     let saved: ScheduleModel | null;
     try {
-      saved = await open({ slug, target: schedule.target, schedule });
+      saved = await this._openDialog({ slug, target: schedule.target, schedule });
     } catch (err) {
-      this._rowErrors.set(schedule.id, errorMessage(err));
-      this._render();
+      this._model.setRowError(schedule.id, err ?? new Error('unknown error'));
       return;
     }
-    if (saved && this.slug === slug) {
-      this._replace(saved);
-      await this.reload();
+    if (saved && this._model.slug === slug) {
+      this._model.replace(saved);
+      await this._model.reload();
     }
   }
 
   private async _delete(schedule: ScheduleModel): Promise<void> {
-    const confirm = this._options.confirmDelete;
-    if (confirm) {
-      let ok: boolean;
-      try {
-        ok = await confirm(schedule);
-      } catch {
-        ok = false;
-      }
-      if (!ok) {
-        return;
-      }
-    }
-    await this._act(schedule, async slug => {
-      await this._client.deleteSchedule(slug, schedule.id);
-      this._schedules = this._schedules.filter(s => s.id !== schedule.id);
-      this._expanded.delete(schedule.id);
-      this._histories.delete(schedule.id);
-    });
-  }
-
-  /** Run an action on a schedule with its buttons disabled; show its error. */
-  private async _act(
-    schedule: ScheduleModel,
-    action: (slug: string) => Promise<void>
-  ): Promise<void> {
-    const slug = this.slug;
-    if (slug === null || this._busy.has(schedule.id)) {
-      return;
-    }
-    this._busy.add(schedule.id);
-    this._rowErrors.delete(schedule.id);
-    this._render();
+    let ok: boolean;
     try {
-      await action(slug);
-    } catch (err) {
-      this._rowErrors.set(schedule.id, errorMessage(err));
-    } finally {
-      this._busy.delete(schedule.id);
+      ok = await this._confirmDelete(schedule);
+    } catch {
+      ok = false;
     }
-    if (this.slug === slug) {
-      this._render();
-      await this.reload();
+    if (ok) {
+      await this._model.remove(schedule);
     }
   }
 
-  private _replace(schedule: ScheduleModel): void {
-    if (schedule.project !== this.slug) {
-      return;
-    }
-    this._schedules = sortSchedules([
-      ...this._schedules.filter(s => s.id !== schedule.id),
-      schedule
-    ]);
-    this._render();
-  }
-
-  private readonly _options: SchedulesViewOptions;
-  private readonly _client: ScaleLabClient;
-  private readonly _poller: Poller;
+  private readonly _model: SchedulesModel;
+  private readonly _commands: CommandRegistry;
+  private readonly _trans: TranslationBundle;
+  private readonly _openDialog: OpenScheduleDialog;
+  private readonly _confirmDelete: ConfirmDeleteSchedule;
   private readonly _status: HTMLElement;
   private readonly _hint: HTMLElement;
   private readonly _error: HTMLElement;
   private readonly _list: HTMLUListElement;
-  private readonly _expanded = new Set<number>();
-  private readonly _histories = new Map<number, HistoryState>();
-  private readonly _busy = new Set<number>();
-  private readonly _rowErrors = new Map<number, string>();
-  private _project: ProjectModel | null = null;
-  private _user: UserModel | null = null;
-  private _schedules: ScheduleModel[] = [];
-  private _highlight: number | null = null;
-  private _loaded = false;
-  private _active = false;
-  private _visible = false;
 }

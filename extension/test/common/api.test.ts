@@ -6,7 +6,7 @@ import {
   ScaleLabAPIError,
   ScaleLabClient,
   type UserModel
-} from '../src/api';
+} from '../../src/common/api';
 
 const BASE = '/user/alice/scalelab/';
 

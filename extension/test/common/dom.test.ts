@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-import { classes, reveal } from '../src/dom';
+import { classes, reveal } from '../../src/common/dom';
 
 describe('classes', () => {
   it('adds the classes that are on, in order', () => {

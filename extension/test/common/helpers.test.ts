@@ -9,7 +9,7 @@ import {
   type Role,
   roleAtLeast,
   ScaleLabAPIError
-} from '../src/api';
+} from '../../src/common/api';
 import {
   confirmationMatches,
   deploymentNotice,
@@ -25,7 +25,7 @@ import {
   sortAuditEvents,
   sortMembers,
   sortProjects
-} from '../src/helpers';
+} from '../../src/common/helpers';
 
 function project(overrides: Partial<ProjectModel>): ProjectModel {
   return {
@@ -237,7 +237,7 @@ describe('deploymentNotice', () => {
   const health = (deployment?: HealthModel['deployment']): HealthModel => ({
     status: 'ok',
     version: '1',
-    database: { ok: true, backend: 'sqlite' },
+    database: { ok: true, backend: 'sqlite', error: null },
     deployment
   });
 

@@ -7,8 +7,8 @@ import {
   type PreferencesModel,
   type ProjectModel,
   ScaleLabAPIError
-} from '../src/api';
-import { BASE, jsonResponse, setup } from './fakeclient';
+} from '../../src/common/api';
+import { BASE, jsonResponse, setup } from '../fakeclient';
 
 const PROJECT: ProjectModel = {
   slug: 'churn',

@@ -5,8 +5,8 @@ import {
   type ParametersModel,
   type RunModel,
   ScaleLabAPIError
-} from '../src/api';
-import { BASE, jsonResponse, setup } from './fakeclient';
+} from '../../src/common/api';
+import { BASE, jsonResponse, setup } from '../fakeclient';
 
 const RUN: RunModel = {
   id: '20240501-120000-abcdef12',
@@ -22,6 +22,7 @@ const RUN: RunModel = {
   started_at: null,
   finished_at: null,
   error: null,
+  queue_position: null,
   environment: {},
   steps: []
 };
@@ -32,7 +33,9 @@ describe('ScaleLabClient runs', () => {
     const model: ParametersModel = {
       path: 'sub dir/pipeline.yaml',
       kind: 'pipeline',
-      parameters: [{ name: 'n', type: 'int', default: '3', help: 'rows' }],
+      parameters: [
+        { name: 'n', type: 'int', default: '3', default_source: null, help: 'rows' }
+      ],
       steps: ['prepare', 'train']
     };
     const { client, call } = setup(() => jsonResponse(model));

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { type ParameterModel, type RunModel, type StepModel } from '../src/api';
-import { LiteralError, parsePythonLiteral } from '../src/pyliteral';
+import { type ParameterModel, type RunModel, type StepModel } from '../../src/common/api';
 import {
   canCancelRuns,
   changedParameters,
@@ -25,10 +24,16 @@ import {
   splitProjectPath,
   statusClass,
   upsertRun
-} from '../src/runhelpers';
+} from '../../src/runs/helpers';
 
-function param(type: string, def: string, name = 'p'): ParameterModel {
-  return { name, type, default: def, help: '' };
+/** A parameter with the JSON default `def`, or with no literal default (`source`). */
+function param(
+  type: string,
+  def: unknown,
+  name = 'p',
+  source: string | null = null
+): ParameterModel {
+  return { name, type, default: source === null ? def : null, default_source: source, help: '' };
 }
 
 function step(overrides: Partial<StepModel> = {}): StepModel {
@@ -65,6 +70,7 @@ function run(id: string, created_at: string, overrides: Partial<RunModel> = {}):
     started_at: created_at,
     finished_at: null,
     error: null,
+    queue_position: null,
     environment: {},
     steps: [step()],
     ...overrides
@@ -112,74 +118,43 @@ describe('runnableKind()', () => {
   });
 });
 
-describe('parsePythonLiteral()', () => {
-  it('parses Python and JSON literals', () => {
-    expect(parsePythonLiteral("'it''s'")).toBe('its');
-    expect(parsePythonLiteral('"a\\nb"')).toBe('a\nb');
-    expect(parsePythonLiteral("r'C:\\x'")).toBe('C:\\x');
-    expect(parsePythonLiteral("'''multi\nline'''")).toBe('multi\nline');
-    expect(parsePythonLiteral('1_000')).toBe(1000);
-    expect(parsePythonLiteral('-0.5e-1')).toBe(-0.05);
-    expect(parsePythonLiteral('.5')).toBe(0.5);
-    expect(parsePythonLiteral('[True, False, None, true, null]')).toEqual([
-      true,
-      false,
-      null,
-      true,
-      null
-    ]);
-    expect(parsePythonLiteral("{'a': (1, 2), 3: \"don't\",}")).toEqual({
-      a: [1, 2],
-      '3': "don't"
-    });
-    expect(parsePythonLiteral('{1, 2}')).toEqual([1, 2]);
-    expect(parsePythonLiteral('{}')).toEqual({});
-  });
-
-  it('rejects expressions', () => {
-    expect(() => parsePythonLiteral('os.environ["X"]')).toThrow(LiteralError);
-    expect(() => parsePythonLiteral('1 + 2')).toThrow(LiteralError);
-    expect(() => parsePythonLiteral("f'{x}'")).toThrow(LiteralError);
-    expect(() => parsePythonLiteral("'open")).toThrow(LiteralError);
-    expect(() => parsePythonLiteral('[1, 2')).toThrow(LiteralError);
-    expect(() => parsePythonLiteral('')).toThrow(LiteralError);
-  });
-});
-
 describe('defaultValue() and initialRaw()', () => {
-  it('parses defaults by type', () => {
-    expect(defaultValue(param('str', "'abc'"))).toBe('abc');
-    expect(defaultValue(param('str', '"with \\"quotes\\""'))).toBe('with "quotes"');
-    expect(defaultValue(param('int', '10'))).toBe(10);
-    expect(defaultValue(param('int', '-3'))).toBe(-3);
-    expect(defaultValue(param('float', '0.25'))).toBe(0.25);
-    expect(defaultValue(param('float', '1'))).toBe(1);
-    expect(defaultValue(param('bool', 'True'))).toBe(true);
-    expect(defaultValue(param('bool', 'False'))).toBe(false);
-    expect(defaultValue(param('list', "['a', 'b', None]"))).toEqual(['a', 'b', null]);
-    expect(defaultValue(param('dict', "{'lr': 0.1, 'deep': True}"))).toEqual({
+  it('takes the JSON defaults that fit the type', () => {
+    expect(defaultValue(param('str', 'abc'))).toBe('abc');
+    expect(defaultValue(param('int', 10))).toBe(10);
+    expect(defaultValue(param('int', -3))).toBe(-3);
+    expect(defaultValue(param('float', 0.25))).toBe(0.25);
+    expect(defaultValue(param('float', 1))).toBe(1);
+    expect(defaultValue(param('bool', true))).toBe(true);
+    expect(defaultValue(param('bool', false))).toBe(false);
+    expect(defaultValue(param('list', ['a', 'b', null]))).toEqual(['a', 'b', null]);
+    expect(defaultValue(param('dict', { lr: 0.1, deep: true }))).toEqual({
       lr: 0.1,
       deep: true
     });
-    expect(defaultValue(param('None', 'None'))).toBeNull();
-    expect(defaultValue(param('None', "'x'"))).toBe('x');
+    expect(defaultValue(param('None', null))).toBeNull();
+    expect(defaultValue(param('None', 'x'))).toBe('x');
   });
 
   it('is undefined for expressions and mismatched types', () => {
-    expect(defaultValue(param('str', 'os.environ["X"]'))).toBeUndefined();
-    expect(defaultValue(param('int', '2.5'))).toBeUndefined();
-    expect(defaultValue(param('bool', '1'))).toBeUndefined();
-    expect(defaultValue(param('list', '{}'))).toBeUndefined();
+    expect(defaultValue(param('str', null, 'p', 'os.environ["X"]'))).toBeUndefined();
+    expect(defaultValue(param('None', null, 'p', 'date.today()'))).toBeUndefined();
+    expect(defaultValue(param('int', 2.5))).toBeUndefined();
+    expect(defaultValue(param('bool', 1))).toBeUndefined();
+    expect(defaultValue(param('list', {}))).toBeUndefined();
   });
 
   it('gives what the form shows first', () => {
-    expect(initialRaw(param('str', "'abc'"))).toBe('abc');
-    expect(initialRaw(param('str', 'x.y'))).toBe('x.y');
-    expect(initialRaw(param('int', '10'))).toBe('10');
-    expect(initialRaw(param('int', 'N'))).toBe('');
-    expect(initialRaw(param('bool', 'True'))).toBe(true);
-    expect(initialRaw(param('list', "[1, 'a']"))).toBe('[1,"a"]');
-    expect(initialRaw(param('None', 'None'))).toBe('None');
+    expect(initialRaw(param('str', 'abc'))).toBe('abc');
+    expect(initialRaw(param('str', null, 'p', 'x.y'))).toBe('x.y');
+    expect(initialRaw(param('int', 10))).toBe('10');
+    expect(initialRaw(param('float', 1))).toBe('1');
+    expect(initialRaw(param('int', null, 'p', 'N'))).toBe('');
+    expect(initialRaw(param('bool', true))).toBe(true);
+    expect(initialRaw(param('list', [1, 'a']))).toBe('[1,"a"]');
+    expect(initialRaw(param('list', null, 'p', '(1, 2)'))).toBe('(1, 2)');
+    expect(initialRaw(param('None', null))).toBe('null');
+    expect(initialRaw(param('None', 'a'))).toBe('"a"');
   });
 
   it('maps types to controls', () => {
@@ -195,63 +170,66 @@ describe('defaultValue() and initialRaw()', () => {
 
 describe('readValue()', () => {
   it('reads typed values', () => {
-    expect(readValue(param('int', '1'), ' 42 ')).toBe(42);
-    expect(readValue(param('int', '1'), '-7')).toBe(-7);
-    expect(readValue(param('float', '1'), '2.5e3')).toBe(2500);
-    expect(readValue(param('float', '1'), '3')).toBe(3);
-    expect(readValue(param('bool', 'True'), false)).toBe(false);
-    expect(readValue(param('bool', 'True'), 'True')).toBe(true);
-    expect(readValue(param('str', "''"), ' keep spaces ')).toBe(' keep spaces ');
-    expect(readValue(param('list', '[]'), '[1, "a", true]')).toEqual([1, 'a', true]);
-    expect(readValue(param('list', '[]'), "['a', None]")).toEqual(['a', null]);
-    expect(readValue(param('dict', '{}'), '{"a": {"b": [1]}}')).toEqual({ a: { b: [1] } });
-    expect(readValue(param('None', 'None'), 'None')).toBeNull();
-    expect(readValue(param('None', 'None'), '3')).toBe(3);
-    expect(readValue(param('None', 'None'), 'hello world')).toBe('hello world');
+    expect(readValue(param('int', 1), ' 42 ')).toBe(42);
+    expect(readValue(param('int', 1), '-7')).toBe(-7);
+    expect(readValue(param('float', 1), '2.5e3')).toBe(2500);
+    expect(readValue(param('float', 1), '3')).toBe(3);
+    expect(readValue(param('bool', true), false)).toBe(false);
+    expect(readValue(param('bool', true), 'True')).toBe(true);
+    expect(readValue(param('str', ''), ' keep spaces ')).toBe(' keep spaces ');
+    expect(readValue(param('list', []), '[1, "a", true]')).toEqual([1, 'a', true]);
+    expect(readValue(param('list', []), '["a", null]')).toEqual(['a', null]);
+    expect(() => readValue(param('list', []), "['a']")).toThrow(/not valid JSON/);
+    expect(readValue(param('dict', {}), '{"a": {"b": [1]}}')).toEqual({ a: { b: [1] } });
+    expect(readValue(param('None', null), 'null')).toBeNull();
+    expect(readValue(param('None', null), 'None')).toBeNull();
+    expect(readValue(param('None', null), '"3"')).toBe('3');
+    expect(readValue(param('None', null), '3')).toBe(3);
+    expect(readValue(param('None', null), 'hello world')).toBe('hello world');
   });
 
   it('throws clear errors naming the parameter', () => {
-    expect(() => readValue(param('int', '1', 'epochs'), 'ten')).toThrow(
+    expect(() => readValue(param('int', 1, 'epochs'), 'ten')).toThrow(
       'epochs: expected an integer, got "ten"'
     );
-    expect(() => readValue(param('int', '1', 'epochs'), '1.5')).toThrow(
+    expect(() => readValue(param('int', 1, 'epochs'), '1.5')).toThrow(
       /epochs: expected an integer/
     );
-    expect(() => readValue(param('int', '1', 'epochs'), '')).toThrow(
+    expect(() => readValue(param('int', 1, 'epochs'), '')).toThrow(
       'epochs: enter an integer'
     );
-    expect(() => readValue(param('int', '1', 'n'), '99999999999999999999')).toThrow(
+    expect(() => readValue(param('int', 1, 'n'), '99999999999999999999')).toThrow(
       /too large/
     );
-    expect(() => readValue(param('float', '1', 'lr'), 'fast')).toThrow(
+    expect(() => readValue(param('float', 1, 'lr'), 'fast')).toThrow(
       'lr: expected a number, got "fast"'
     );
-    expect(() => readValue(param('float', '1', 'lr'), 'Infinity')).toThrow(/lr:/);
-    expect(() => readValue(param('bool', 'True', 'deep'), 'maybe')).toThrow(
+    expect(() => readValue(param('float', 1, 'lr'), 'Infinity')).toThrow(/lr:/);
+    expect(() => readValue(param('bool', true, 'deep'), 'maybe')).toThrow(
       /deep: expected true or false/
     );
-    expect(() => readValue(param('list', '[]', 'tags'), '[1,')).toThrow(
+    expect(() => readValue(param('list', [], 'tags'), '[1,')).toThrow(
       'tags: not valid JSON: [1,'
     );
-    expect(() => readValue(param('list', '[]', 'tags'), '{"a": 1}')).toThrow(
+    expect(() => readValue(param('list', [], 'tags'), '{"a": 1}')).toThrow(
       'tags: expected a JSON list, e.g. [1, 2], got an object'
     );
-    expect(() => readValue(param('dict', '{}', 'cfg'), '[1]')).toThrow(
+    expect(() => readValue(param('dict', {}, 'cfg'), '[1]')).toThrow(
       /cfg: expected a JSON object.*got a list/
     );
-    expect(() => readValue(param('dict', '{}', 'cfg'), ' ')).toThrow(/cfg: enter/);
-    expect(() => readValue(param('int', '1', 'n'), true)).toThrow(Error);
+    expect(() => readValue(param('dict', {}, 'cfg'), ' ')).toThrow(/cfg: enter/);
+    expect(() => readValue(param('int', 1, 'n'), true)).toThrow(Error);
   });
 });
 
 describe('changedParameters()', () => {
   const params = [
-    param('int', '10', 'epochs'),
-    param('float', '0.1', 'lr'),
-    param('bool', 'False', 'deep'),
-    param('str', "'adam'", 'optimizer'),
-    param('list', "['a']", 'tags'),
-    param('str', 'os.environ["X"]', 'env')
+    param('int', 10, 'epochs'),
+    param('float', 0.1, 'lr'),
+    param('bool', false, 'deep'),
+    param('str', 'adam', 'optimizer'),
+    param('list', ['a'], 'tags'),
+    param('str', null, 'env', 'os.environ["X"]')
   ];
 
   it('keeps only the values that differ from the defaults', () => {
@@ -342,7 +320,7 @@ describe('run statuses, sorting and formatting', () => {
     expect(formatQueuePlace({ status: 'queued', queue_position: 2 })).toBe(
       'place 2 in the queue'
     );
-    expect(formatQueuePlace({ status: 'queued' })).toBe('');
+    expect(formatQueuePlace({ status: 'queued', queue_position: null })).toBe('');
     expect(formatQueuePlace({ status: 'running', queue_position: null })).toBe('');
   });
 

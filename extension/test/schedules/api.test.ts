@@ -5,9 +5,9 @@ import {
   type NotificationModel,
   ScaleLabAPIError,
   type ScheduleHistory
-} from '../src/api';
-import { BASE, jsonResponse, setup } from './fakeclient';
-import { SCHEDULE } from './schedulefixtures';
+} from '../../src/common/api';
+import { BASE, jsonResponse, setup } from '../fakeclient';
+import { SCHEDULE } from '../schedulefixtures';
 
 describe('ScaleLabClient schedules', () => {
   it('listSchedules() GETs the schedules of a project', async () => {
@@ -131,7 +131,8 @@ describe('ScaleLabClient schedules', () => {
       links: { output: 'https://hub/hub/user-redirect/lab/tree/runs/churn/r1/train.ipynb' },
       run_id: 'r1',
       schedule_id: 7,
-      webhook: ''
+      webhook: '',
+      webhook_detail: null
     };
     const { client, call } = setup(() => jsonResponse({ notifications: [notification] }));
     await expect(client.listNotifications()).resolves.toEqual({

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { type CronPreview, type ParameterModel, ScaleLabAPIError } from '../src/api';
-import { rawFromValue, readValue } from '../src/runhelpers';
+import { type CronPreview, type ParameterModel, ScaleLabAPIError } from '../../src/common/api';
+import { rawFromValue, readValue } from '../../src/runs/helpers';
 import {
   canEditSchedules,
   CronPreviewer,
@@ -19,8 +19,8 @@ import {
   scheduleRaw,
   scheduleUpdateBody,
   sortSchedules
-} from '../src/schedulehelpers';
-import { schedule } from './schedulefixtures';
+} from '../../src/schedules/helpers';
+import { schedule } from '../schedulefixtures';
 
 function preview(cron: string, timezone: string): CronPreview {
   return {
@@ -355,10 +355,11 @@ describe('schedule lists', () => {
 });
 
 describe('rawFromValue (prefilling parameters from a run)', () => {
-  const param = (type: string, def = 'None'): ParameterModel => ({
+  const param = (type: string, def: unknown = null): ParameterModel => ({
     name: 'p',
     type,
     default: def,
+    default_source: null,
     help: ''
   });
 
@@ -382,8 +383,8 @@ describe('rawFromValue (prefilling parameters from a run)', () => {
   });
 
   it('shows checkboxes and numbers as the form does', () => {
-    expect(rawFromValue(param('bool', 'False'), true)).toBe(true);
-    expect(rawFromValue(param('int', '1'), 7)).toBe('7');
-    expect(rawFromValue(param('str', "'a'"), 'b')).toBe('b');
+    expect(rawFromValue(param('bool', false), true)).toBe(true);
+    expect(rawFromValue(param('int', 1), 7)).toBe('7');
+    expect(rawFromValue(param('str', 'a'), 'b')).toBe('b');
   });
 });

@@ -1,0 +1,47 @@
+/**
+ * The ids of the ScaleLab commands, and the arguments of those that other
+ * features (and other extensions) execute.
+ */
+
+/** Command ids. */
+export const CommandIDs = {
+  /** Run the selected or current notebook, asking for its parameters. */
+  runWithParameters: 'scalelab:run-with-parameters',
+  /** Run the selected pipeline .yaml file, asking for its parameters. */
+  runPipeline: 'scalelab:run-pipeline',
+  /** Schedule the selected or current notebook or pipeline. */
+  schedule: 'scalelab:schedule',
+  /** Schedule `target` of `project` with `parameters` (e.g. of a finished run). */
+  scheduleRun: 'scalelab:schedule-run',
+  /** Open an output notebook (`path`, a lab path) read-only. */
+  openOutput: 'scalelab:open-output',
+  /** Diff `step` between runs `compare` and `run` of `project` in a main-area tab. */
+  compareRuns: 'scalelab:compare-runs',
+  /** Show run `run` (an id) of `project` in the Runs tab of its dashboard. */
+  openRun: 'scalelab:open-run',
+  /** Open the workspace of `project` (a slug) in the file browser. */
+  openProject: 'scalelab:open-project',
+  /** Open the dashboard of project `slug` in the main area, at `tab` if given. */
+  openProjectDashboard: 'scalelab:open-project-dashboard'
+} as const;
+
+/** Arguments of {@link CommandIDs.openProjectDashboard}. */
+export interface OpenProjectDashboardArgs {
+  slug: string;
+  /** `overview`, `runs`, `schedules`, `members` or `audit`; default: as left. */
+  tab?: string;
+}
+
+/** Arguments of {@link CommandIDs.compareRuns}. */
+export interface CompareRunsArgs {
+  project: string;
+  /** The newer run. */
+  run: string;
+  /** The run to compare with. */
+  compare: string;
+  step: string;
+  /** Tab title; default `Diff <step>: <compare> → <run>`. */
+  title?: string;
+  /** Show an error dialog on failure (default); `false`: reject instead. */
+  reportErrors?: boolean;
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 from pathlib import Path
 
 import nbformat
@@ -217,3 +218,17 @@ def test_a_failed_step_stops_what_needs_it(tmp_path: Path) -> None:
     assert "not run" in record.step("join").error
     saved = json.loads((tmp_path / "runs" / record.id / "run.json").read_text())
     assert saved["status"] == "failed"
+
+
+def test_running_a_step_leaves_the_processs_signal_handlers_alone(tmp_path: Path) -> None:
+    """The service stops cleanly on SIGTERM: executing a notebook must not take that over."""
+    write_notebook(tmp_path / "nb.ipynb", "n = 1", "print(n)")
+    ours = lambda *_: None  # noqa: E731
+    previous = {sig: signal.signal(sig, ours) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        assert run(tmp_path, "nb.ipynb").status == "succeeded"
+        assert signal.getsignal(signal.SIGTERM) is ours
+        assert signal.getsignal(signal.SIGINT) is ours
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

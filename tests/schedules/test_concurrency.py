@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,3 +57,11 @@ def test_concurrency_policies_with_a_long_previous_run(
     wait_for(lambda: runs(store, policies["replace"])[0].status == "cancelled", what="cancel")
     assert runs(store, policies["replace"])[1].id == new.id
     assert runs(store, policies["replace"])[1].status in ("queued", "running")
+
+    # Stopped as the hub stops it, with runs going: at once, and the runs say why.
+    assert service.process is not None
+    service.process.send_signal(signal.SIGTERM)
+    assert service.process.wait(20) == 0
+    service.process = None
+    finished = [r.status for p in policies for r in runs(store, policies[p])]
+    assert len(finished) == 5 and set(finished) == {"cancelled"}, finished

@@ -22,7 +22,7 @@ from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 T0 = datetime(2030, 1, 7, 10, 59, 50, tzinfo=UTC)  # ten seconds before a fire time
-STEP_TIMEOUT = 15
+STEP_TIMEOUT = 6
 EXTRA_CONFIG = f"""
 c.Scheduler.clock_class = "tests.schedules.clock.OffsetClock"
 c.Scheduler.poll_interval = 0.2

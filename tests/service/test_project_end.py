@@ -23,7 +23,7 @@ def _start_slow_run(hub: Hub, owner: Caller, slug: str) -> RunModel:
     write_notebook(
         hub.data_root / "workspaces" / slug / "slow.ipynb",
         "n = 1",
-        "import time; time.sleep(15)",
+        "import time; time.sleep(8)",
         "print('finished', n)",
     )
     r = owner("POST", f"api/projects/{slug}/runs", json={"target": "slow.ipynb"})
@@ -48,7 +48,7 @@ def test_a_deleted_projects_run_never_lands_in_the_next_project(
     after = new_slug("afterdel")
     assert erin("POST", "api/projects", json={"slug": after}).status_code == 201
     # Past the moment the run would have finished on its own.
-    time.sleep(17)
+    time.sleep(10)
     listed = RunList.model_validate(erin("GET", f"api/projects/{after}/runs").json())
     assert listed.runs == []
     assert erin("GET", f"api/projects/{after}/runs/{run.id}").status_code == 404

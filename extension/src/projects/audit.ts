@@ -1,20 +1,20 @@
-import { type AuditEvent, type ScaleLabClient } from '../common/api';
-import { el, errorLine, setError } from '../common/dom';
-import { errorMessage, formatAuditEvent, sortAuditEvents } from '../common/helpers';
-import { plainTrans, type TranslationBundle } from '../common/trans';
+import { el, errorLine } from '../common/dom';
+import { formatAuditEvent } from '../common/helpers';
+import { ProjectListView } from '../common/listview';
+import { type TranslationBundle } from '../common/trans';
+import { type AuditModel } from './auditmodel';
 
 /**
- * The collapsible audit log of one project, newest first.
+ * The collapsible audit log of one project (an {@link AuditModel}), newest
+ * first; hidden (and collapsed) unless the user may see it.
  *
  * Events are loaded each time it is expanded.
  */
-export class AuditView {
+export class AuditView extends ProjectListView<AuditModel> {
   readonly node: HTMLDetailsElement;
 
-  constructor(client: ScaleLabClient, slug: string, trans: TranslationBundle = plainTrans) {
-    this._client = client;
-    this._trans = trans;
-    this._slug = slug;
+  constructor(model: AuditModel, trans?: TranslationBundle) {
+    super(model, trans);
     this._list = el('ol', { className: 'jp-ScaleLabPanel-auditList' });
     this._status = el('div', { className: 'jp-ScaleLabPanel-muted' });
     this._error = errorLine('scalelab-audit-error');
@@ -23,7 +23,7 @@ export class AuditView {
       { className: 'jp-ScaleLabPanel-audit', testid: 'scalelab-audit' },
       el('summary', {
         className: 'jp-ScaleLabPanel-subheading',
-        text: trans.__('Audit log')
+        text: this.trans.__('Audit log')
       }),
       this._status,
       this._list,
@@ -31,44 +31,28 @@ export class AuditView {
     );
     this.node.addEventListener('toggle', () => {
       if (this.node.open) {
-        void this.load();
+        void this.model.reload();
       }
     });
+    this.render();
   }
 
   /** Reload the events if the log is expanded. */
   async reloadIfOpen(): Promise<void> {
     if (this.node.open) {
-      await this.load();
+      await this.model.reload();
     }
   }
 
-  /** Load the events from the server. */
-  async load(): Promise<void> {
-    const id = ++this._loadId;
-    if (this._list.childElementCount === 0) {
-      this._status.textContent = this._trans.__('Loading…');
-      this._status.hidden = false;
+  protected render(): void {
+    const model = this.model;
+    const canView = model.canView;
+    this.node.hidden = !canView;
+    if (!canView) {
+      this.node.open = false;
     }
-    try {
-      const list = await this._client.listAudit(this._slug);
-      if (id !== this._loadId) {
-        return;
-      }
-      this._render(sortAuditEvents(list.events));
-      setError(this._error, null);
-    } catch (err) {
-      if (id !== this._loadId) {
-        return;
-      }
-      this._status.hidden = true;
-      setError(this._error, this._trans.__('Could not load the audit log: %1', errorMessage(err)));
-    }
-  }
-
-  private _render(events: AuditEvent[]): void {
     this._list.replaceChildren(
-      ...events.map(event =>
+      ...model.events.map(event =>
         el('li', {
           testid: 'scalelab-audit-event',
           text: formatAuditEvent(event),
@@ -76,15 +60,19 @@ export class AuditView {
         })
       )
     );
-    this._status.textContent = this._trans.__('No events.');
-    this._status.hidden = events.length > 0;
+    this.renderListState(
+      { status: this._status, error: this._error, list: this._list },
+      {
+        empty: this.trans.__('No events.'),
+        loadError: message => this.trans.__('Could not load the audit log: %1', message)
+      }
+    );
+    if (model.error !== null) {
+      this._status.hidden = true;
+    }
   }
 
-  private readonly _client: ScaleLabClient;
-  private readonly _trans: TranslationBundle;
-  private readonly _slug: string;
   private readonly _list: HTMLOListElement;
   private readonly _status: HTMLElement;
   private readonly _error: HTMLElement;
-  private _loadId = 0;
 }

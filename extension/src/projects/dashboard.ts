@@ -216,6 +216,7 @@ export class ProjectDashboard extends TabPanel {
       return;
     }
     this._options.projects.changed.disconnect(this._render, this);
+    this._details?.dispose();
     this._runs.dispose();
     this._schedules.dispose();
     this.runsModel.dispose();

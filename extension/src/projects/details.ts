@@ -12,7 +12,9 @@ import {
 } from '../common/helpers';
 import { plainTrans, type TranslationBundle } from '../common/trans';
 import { AuditView } from './audit';
+import { AuditModel } from './auditmodel';
 import { MembersView } from './members';
+import { MembersModel } from './membersmodel';
 import { type ProjectsModel } from './model';
 
 /**
@@ -39,7 +41,8 @@ export interface ProjectDetailsOptions {
 /**
  * A project: title, my role, workspace, rename, archive/restore and delete
  * in {@link node}; its members ({@link members}) and, for owners and hub
- * admins, its audit log ({@link audit}) for the caller to place.
+ * admins, its audit log ({@link audit}) for the caller to place. It owns
+ * their models.
  */
 export class ProjectDetails {
   readonly node: HTMLElement;
@@ -106,16 +109,17 @@ export class ProjectDetails {
     );
     this._error = errorLine('scalelab-project-error');
 
-    this._members = new MembersView({
-      client,
-      slug,
-      trans,
-      onChanged: () => {
-        void this._audit.reloadIfOpen();
-        void model.refresh();
-      }
+    this._membersModel = new MembersModel(client);
+    this._membersModel.membersChanged.connect(() => {
+      void this._audit.reloadIfOpen();
+      void model.refresh();
     });
-    this._audit = new AuditView(client, slug, trans);
+    this._auditModel = new AuditModel(client);
+    // Loads the members.
+    this._membersModel.setProject(options.project, options.user);
+    this._auditModel.setProject(options.project, options.user);
+    this._members = new MembersView({ model: this._membersModel, trans });
+    this._audit = new AuditView(this._auditModel, trans);
 
     this.node = el(
       'section',
@@ -137,7 +141,6 @@ export class ProjectDetails {
       this._error
     );
     this._render(true);
-    void this._members.load();
   }
 
   /** The slug of the shown project. */
@@ -160,7 +163,17 @@ export class ProjectDetails {
     const titleChanged = project.title !== this._project.title;
     this._project = project;
     this._user = user;
+    this._membersModel.setProject(project, user);
+    this._auditModel.setProject(project, user);
     this._render(titleChanged);
+  }
+
+  /** Stop rendering; dispose of the members and audit models. */
+  dispose(): void {
+    this._members.dispose();
+    this._audit.dispose();
+    this._membersModel.dispose();
+    this._auditModel.dispose();
   }
 
   private _render(resetTitle: boolean): void {
@@ -193,11 +206,6 @@ export class ProjectDetails {
     this._archiveButton.dataset.testid = project.archived
       ? 'scalelab-restore'
       : 'scalelab-archive';
-    this._members.canManage = can.manage;
-    this._audit.node.hidden = !can.manage;
-    if (!can.manage) {
-      this._audit.node.open = false;
-    }
   }
 
   private async _openWorkspace(): Promise<void> {
@@ -306,6 +314,8 @@ export class ProjectDetails {
   private readonly _deleteButton: HTMLButtonElement;
   private readonly _manageActions: HTMLElement;
   private readonly _error: HTMLElement;
+  private readonly _membersModel: MembersModel;
+  private readonly _auditModel: AuditModel;
   private readonly _members: MembersView;
   private readonly _audit: AuditView;
   private _project: ProjectModel;

@@ -1,37 +1,29 @@
-import {
-  type MemberKind,
-  type MemberModel,
-  ROLES,
-  type Role,
-  type ScaleLabClient
-} from '../common/api';
+import { type MemberKind, type MemberModel, ROLES } from '../common/api';
 import { button, el, errorLine, input, select, setError } from '../common/dom';
-import { errorMessage, isRole, sortMembers } from '../common/helpers';
-import { plainTrans, type TranslationBundle } from '../common/trans';
+import { errorMessage, isRole } from '../common/helpers';
+import { ProjectListView } from '../common/listview';
+import { type TranslationBundle } from '../common/trans';
+import { type MembersModel } from './membersmodel';
 
 const KINDS: readonly MemberKind[] = ['user', 'group'];
 
 /** Options for {@link MembersView}. */
 export interface MembersViewOptions {
-  client: ScaleLabClient;
-  slug: string;
+  model: MembersModel;
   trans?: TranslationBundle;
-  /** Called after a member was added, changed or removed. */
-  onChanged: () => void;
 }
 
 /**
- * The members of one project: a table for everyone, with role selects,
- * Remove buttons and an "Add member" row for owners and hub admins.
+ * The members of one project (a {@link MembersModel}): a table for
+ * everyone, with role selects, Remove buttons and an "Add member" row for
+ * owners and hub admins.
  */
-export class MembersView {
+export class MembersView extends ProjectListView<MembersModel> {
   readonly node: HTMLElement;
 
   constructor(options: MembersViewOptions) {
-    this._client = options.client;
-    this._slug = options.slug;
-    this._onChanged = options.onChanged;
-    const trans = (this._trans = options.trans ?? plainTrans);
+    super(options.model, options.trans);
+    const trans = this.trans;
 
     this._body = el('tbody');
     const head = el(
@@ -79,7 +71,6 @@ export class MembersView {
       event.preventDefault();
       void this._add();
     });
-    this._addForm.hidden = true;
 
     this.node = el(
       'section',
@@ -90,64 +81,48 @@ export class MembersView {
       this._addForm,
       this._error
     );
-    this._table.hidden = true;
+    this.render();
   }
 
-  /** Whether the controls for owners and hub admins are shown. */
-  get canManage(): boolean {
-    return this._canManage;
-  }
-  set canManage(value: boolean) {
-    if (value === this._canManage) {
-      return;
-    }
-    this._canManage = value;
-    this._render();
-  }
-
-  /** Reload the members from the server. */
-  async load(): Promise<void> {
-    const id = ++this._loadId;
-    try {
-      const list = await this._client.listMembers(this._slug);
-      if (id !== this._loadId) {
-        return;
+  protected render(): void {
+    const model = this.model;
+    const trans = this.trans;
+    this._addForm.hidden = !model.canManage;
+    this._body.replaceChildren(...model.members.map(m => this._row(m)));
+    this.renderListState(
+      { status: this._status, error: this._error, list: this._table },
+      {
+        empty: trans.__('No members.'),
+        loadError: message => trans.__('Could not load members: %1', message)
       }
-      this._members = sortMembers(list.members);
-      this._loaded = true;
-      setError(this._error, null);
-    } catch (err) {
-      if (id !== this._loadId) {
-        return;
-      }
-      setError(this._error, this._trans.__('Could not load members: %1', errorMessage(err)));
+    );
+    // A problem with the form, or with the last change, hides a load error.
+    const changeError = model.changeError;
+    if (this._formError !== null) {
+      setError(this._error, this._formError);
+    } else if (changeError !== null) {
+      setError(this._error, errorMessage(changeError));
     }
-    this._render();
-  }
-
-  private _render(): void {
-    this._addForm.hidden = !this._canManage;
-    this._body.replaceChildren(...this._members.map(m => this._row(m)));
-    this._table.hidden = this._members.length === 0;
-    this._status.hidden = this._members.length > 0;
-    this._status.textContent = this._loaded
-      ? this._trans.__('No members.')
-      : this._trans.__('Loading…');
-    this._setBusy(this._busy);
+    for (const control of this.node.querySelectorAll<
+      HTMLButtonElement | HTMLSelectElement | HTMLInputElement
+    >('button, select, input')) {
+      control.disabled = model.busy;
+    }
   }
 
   private _row(member: MemberModel): HTMLTableRowElement {
     const label = `${member.kind} ${member.name}`;
     let roleCell: HTMLElement;
     let actionCell: HTMLElement;
-    if (this._canManage) {
+    if (this.model.canManage) {
       const roleSelect = select('role', ROLES, member.role, {
         testid: 'scalelab-member-role',
-        attrs: { 'aria-label': this._trans.__('Role of %1', label) }
+        attrs: { 'aria-label': this.trans.__('Role of %1', label) }
       });
       roleSelect.addEventListener('change', () => {
-        if (isRole(roleSelect.value)) {
-          void this._setRole(member, roleSelect.value);
+        const role = roleSelect.value;
+        if (isRole(role)) {
+          void this._change(() => this.model.setRole(member, role));
         }
       });
       roleCell = el('td', {}, roleSelect);
@@ -155,13 +130,13 @@ export class MembersView {
         'td',
         {},
         button(
-          this._trans.__('Remove'),
+          this.trans.__('Remove'),
           () => {
-            void this._remove(member);
+            void this._change(() => this.model.remove(member));
           },
           {
             testid: 'scalelab-member-remove',
-            attrs: { 'aria-label': this._trans.__('Remove %1', label) }
+            attrs: { 'aria-label': this.trans.__('Remove %1', label) }
           }
         )
       );
@@ -186,16 +161,10 @@ export class MembersView {
     );
   }
 
-  private async _setRole(member: MemberModel, role: Role): Promise<void> {
-    await this._mutate(() =>
-      this._client.setMember(this._slug, member.kind, member.name, role)
-    );
-  }
-
-  private async _remove(member: MemberModel): Promise<void> {
-    await this._mutate(() =>
-      this._client.removeMember(this._slug, member.kind, member.name)
-    );
+  /** Make a change through the model; it shows the change's error. */
+  private async _change(change: () => Promise<boolean>): Promise<boolean> {
+    this._formError = null;
+    return change();
   }
 
   private async _add(): Promise<void> {
@@ -203,67 +172,19 @@ export class MembersView {
     const kind = this._kind.value === 'group' ? 'group' : 'user';
     const role = isRole(this._role.value) ? this._role.value : 'viewer';
     if (!name) {
-      setError(
-        this._error,
+      this._formError =
         kind === 'group'
-          ? this._trans.__('Enter the name of a group to add.')
-          : this._trans.__('Enter the name of a user to add.')
-      );
+          ? this.trans.__('Enter the name of a group to add.')
+          : this.trans.__('Enter the name of a user to add.');
+      setError(this._error, this._formError);
       this._name.focus();
       return;
     }
-    const ok = await this._mutate(() =>
-      this._client.setMember(this._slug, kind, name, role)
-    );
-    if (ok) {
+    if (await this._change(() => this.model.add(kind, name, role))) {
       this._name.value = '';
     }
   }
 
-  /** Run a change, then reload; errors are shown and the table reverted. */
-  private async _mutate(action: () => Promise<unknown>): Promise<boolean> {
-    if (this._busy) {
-      return false;
-    }
-    this._setBusy(true);
-    setError(this._error, null);
-    let ok = true;
-    try {
-      await action();
-    } catch (err) {
-      ok = false;
-      setError(this._error, errorMessage(err));
-      this._render();
-    }
-    try {
-      // Reload either way: on error this reverts the role selects.
-      const error = this._error.textContent;
-      await this.load();
-      if (!ok) {
-        setError(this._error, error);
-      }
-    } finally {
-      this._setBusy(false);
-    }
-    if (ok) {
-      this._onChanged();
-    }
-    return ok;
-  }
-
-  private _setBusy(busy: boolean): void {
-    this._busy = busy;
-    for (const control of this.node.querySelectorAll<
-      HTMLButtonElement | HTMLSelectElement | HTMLInputElement
-    >('button, select, input')) {
-      control.disabled = busy;
-    }
-  }
-
-  private readonly _client: ScaleLabClient;
-  private readonly _trans: TranslationBundle;
-  private readonly _slug: string;
-  private readonly _onChanged: () => void;
   private readonly _body: HTMLTableSectionElement;
   private readonly _table: HTMLTableElement;
   private readonly _status: HTMLElement;
@@ -272,9 +193,6 @@ export class MembersView {
   private readonly _kind: HTMLSelectElement;
   private readonly _name: HTMLInputElement;
   private readonly _role: HTMLSelectElement;
-  private _members: MemberModel[] = [];
-  private _canManage = false;
-  private _loaded = false;
-  private _busy = false;
-  private _loadId = 0;
+  /** A problem with the "Add member" form, shown until the next change. */
+  private _formError: string | null = null;
 }

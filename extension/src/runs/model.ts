@@ -1,13 +1,5 @@
-import { type IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
-import { type ISignal, Signal } from '@lumino/signaling';
-
-import {
-  type ProjectModel,
-  type RunModel,
-  type ScaleLabClient,
-  type UserModel
-} from '../common/api';
+import { type RunModel, type ScaleLabClient } from '../common/api';
+import { PolledProjectListModel } from '../common/listmodel';
 import { DEFAULT_SETTINGS } from '../common/settings';
 import { hasActiveRuns, sortRuns, upsertRun } from './helpers';
 
@@ -27,67 +19,21 @@ export interface RunsModelOptions {
  * While a run is queued or running, the runs are reloaded every
  * {@link interval} ms (also while the panel is hidden: a run started from
  * the file browser must be current when the panel is shown again).
- * {@link changed} is emitted whenever the state changes.
+ * A new project is loaded at once. {@link changed} is emitted whenever the
+ * state changes.
  */
-export class RunsModel implements IDisposable {
+export class RunsModel extends PolledProjectListModel<RunModel> {
   constructor(options: RunsModelOptions) {
-    this._client = options.client;
-    const interval = options.interval ?? DEFAULT_SETTINGS.runsPollInterval;
-    this._poll = new Poll({
+    super({
       name: 'scalelab:runs',
-      factory: () => this._load(),
-      frequency: { interval, backoff: false, max: interval },
-      standby: () => this.slug === null || !this._loaded || !hasActiveRuns(this._runs)
+      interval: options.interval ?? DEFAULT_SETTINGS.runsPollInterval
     });
-  }
-
-  /** Emitted whenever the runs, the selection, the project or the error change. */
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
-  }
-
-  /** Milliseconds between polls while a run is going. */
-  get interval(): number {
-    return this._poll.frequency.interval;
-  }
-  set interval(interval: number) {
-    if (!this.isDisposed && interval !== this.interval) {
-      this._poll.frequency = { interval, backoff: false, max: interval };
-    }
-  }
-
-  /** The shown project, if any. */
-  get project(): ProjectModel | null {
-    return this._project;
-  }
-
-  /** The signed-in user. */
-  get user(): UserModel | null {
-    return this._user;
-  }
-
-  /** The slug of the shown project, if any. */
-  get slug(): string | null {
-    return this._project?.slug ?? null;
+    this._client = options.client;
   }
 
   /** The runs, newest first. */
   get runs(): readonly RunModel[] {
-    return this._runs;
-  }
-
-  /** Whether the runs of the shown project were loaded (or failed to) once. */
-  get loaded(): boolean {
-    return this._loaded;
-  }
-
-  /** Why the last load failed, or `null`. */
-  get error(): unknown {
-    return this._error;
+    return this.items;
   }
 
   /** The id of the selected run, if any. */
@@ -97,30 +43,12 @@ export class RunsModel implements IDisposable {
 
   /** The selected run, if any. */
   get selected(): RunModel | null {
-    return this._runs.find(r => r.id === this._selected) ?? null;
+    return this.items.find(r => r.id === this._selected) ?? null;
   }
 
   /** Whether the panel is shown. */
   get active(): boolean {
     return this._active;
-  }
-
-  /** Show the runs of `project` (or nothing) for `user`; a new project is loaded. */
-  setProject(project: ProjectModel | null, user: UserModel | null): void {
-    const changed = project?.slug !== this._project?.slug;
-    this._project = project;
-    this._user = user;
-    if (changed) {
-      this._loadId++;
-      this._runs = [];
-      this._selected = null;
-      this._loaded = false;
-      this._error = null;
-    }
-    this._changed.emit();
-    if (changed && project !== null) {
-      void this.reload();
-    }
   }
 
   /** The panel is shown (`true`) or hidden; being shown again reloads. */
@@ -129,7 +57,7 @@ export class RunsModel implements IDisposable {
       return;
     }
     this._active = active;
-    if (active && this._project !== null && this._loaded) {
+    if (active && this.project !== null && this.loaded) {
       void this.reload();
     }
   }
@@ -140,7 +68,7 @@ export class RunsModel implements IDisposable {
       return;
     }
     this._selected = id;
-    this._changed.emit();
+    this.emitChanged();
   }
 
   /** Add or update `run` of the shown project, select it and reload. */
@@ -148,15 +76,10 @@ export class RunsModel implements IDisposable {
     if (this.slug === null) {
       return;
     }
-    this._runs = upsertRun(this._runs, run);
+    this.setItems(upsertRun(this.items, run));
     this._selected = run.id;
-    this._changed.emit();
+    this.emitChanged();
     await this.reload();
-  }
-
-  /** Reload the runs of the shown project now. */
-  async reload(): Promise<void> {
-    await this._load();
   }
 
   /** Cancel a run of the shown project, then reload; rejects on error. */
@@ -167,58 +90,36 @@ export class RunsModel implements IDisposable {
     }
     const updated = await this._client.cancelRun(slug, runId);
     if (updated && updated.id === runId && this.slug === slug) {
-      this._runs = upsertRun(this._runs, updated);
-      this._changed.emit();
+      this.setItems(upsertRun(this.items, updated));
+      this.emitChanged();
     }
     await this.reload();
   }
 
   dispose(): void {
-    if (this.isDisposed) {
-      return;
-    }
     this._active = false;
-    this._loadId++;
-    this._poll.dispose();
-    Signal.clearData(this);
+    super.dispose();
   }
 
-  /** Load the runs; only the newest load counts. Never rejects. */
-  private async _load(): Promise<void> {
-    const slug = this.slug;
-    if (slug === null || this.isDisposed) {
-      return;
+  protected async fetch(slug: string): Promise<RunModel[]> {
+    return sortRuns((await this._client.listRuns(slug)).runs);
+  }
+
+  protected polling(): boolean {
+    return this.loaded && hasActiveRuns(this.items);
+  }
+
+  protected onProjectChanged(): void {
+    this._selected = null;
+  }
+
+  protected onLoaded(): void {
+    if (this._selected !== null && !this.items.some(r => r.id === this._selected)) {
+      this._selected = null;
     }
-    const id = ++this._loadId;
-    try {
-      const list = await this._client.listRuns(slug);
-      if (id !== this._loadId) {
-        return;
-      }
-      this._runs = sortRuns(list.runs);
-      this._error = null;
-      if (this._selected !== null && !this._runs.some(r => r.id === this._selected)) {
-        this._selected = null;
-      }
-    } catch (err) {
-      if (id !== this._loadId) {
-        return;
-      }
-      this._error = err ?? new Error('unknown error');
-    }
-    this._loaded = true;
-    this._changed.emit();
   }
 
   private readonly _client: RunsClient;
-  private readonly _poll: Poll;
-  private readonly _changed = new Signal<this, void>(this);
-  private _project: ProjectModel | null = null;
-  private _user: UserModel | null = null;
-  private _runs: RunModel[] = [];
   private _selected: string | null = null;
-  private _error: unknown = null;
-  private _loaded = false;
   private _active = false;
-  private _loadId = 0;
 }

@@ -14,7 +14,8 @@ import {
   viewHeader
 } from '../common/dom';
 import { errorMessage, formatTimestamp } from '../common/helpers';
-import { plainTrans, type TranslationBundle } from '../common/trans';
+import { ProjectListView } from '../common/listview';
+import { type TranslationBundle } from '../common/trans';
 import { canEditSchedules } from '../schedules/helpers';
 import {
   canCancelRuns,
@@ -51,13 +52,13 @@ function statusBadge(status: string, testid: string): HTMLElement {
  * with the details of the selected run (parameters, error, steps, open
  * output, compare, cancel).
  */
-export class RunsView {
+export class RunsView extends ProjectListView<RunsModel> {
   readonly node: HTMLElement;
 
   constructor(options: RunsViewOptions) {
-    this._model = options.model;
+    super(options.model, options.trans);
     this._commands = options.commands;
-    const trans = (this._trans = options.trans ?? plainTrans);
+    const trans = this.trans;
 
     this._status = el('div', { className: 'jp-ScaleLabPanel-muted' });
     this._error = errorLine('scalelab-runs-error');
@@ -75,7 +76,7 @@ export class RunsView {
       viewHeader(
         trans.__('Runs'),
         () => {
-          void this._model.reload();
+          void this.model.reload();
         },
         {
           testid: 'scalelab-runs-refresh',
@@ -88,13 +89,7 @@ export class RunsView {
       this._list,
       this._detail
     );
-    this._model.changed.connect(this._onChanged, this);
-    this._render();
-  }
-
-  /** The model shown. */
-  get model(): RunsModel {
-    return this._model;
+    this.render();
   }
 
   /** Scroll the selected run and its details into view. */
@@ -105,36 +100,30 @@ export class RunsView {
     }
   }
 
-  /** Stop rendering the model. */
-  dispose(): void {
-    this._model.changed.disconnect(this._onChanged, this);
-  }
-
-  private _onChanged(): void {
-    const slug = this._model.slug;
-    const selected = this._model.selectedId;
+  /** Forget the error of an action on another run, then render. */
+  protected onChanged(): void {
+    const slug = this.model.slug;
+    const selected = this.model.selectedId;
     if (slug !== this._shownSlug || selected !== this._shownSelected) {
       this._detailError = null;
     }
     this._shownSlug = slug;
     this._shownSelected = selected;
-    this._render();
+    this.render();
   }
 
-  private _render(): void {
-    const model = this._model;
-    const trans = this._trans;
+  protected render(): void {
+    const model = this.model;
+    const trans = this.trans;
     this.node.hidden = model.project === null;
-    const err = model.error;
-    setError(
-      this._error,
-      err === null ? null : trans.__('Could not load the runs: %1', errorMessage(err))
+    this.renderListState(
+      { status: this._status, error: this._error, list: this._list },
+      {
+        empty: trans.__('No runs yet.'),
+        loadError: message => trans.__('Could not load the runs: %1', message)
+      }
     );
     const runs = model.runs;
-    const loading = model.project !== null && !model.loaded;
-    this._status.textContent = loading ? trans.__('Loading…') : trans.__('No runs yet.');
-    this._status.hidden = !loading && runs.length > 0;
-    this._list.hidden = runs.length === 0;
     this._list.replaceChildren(...runs.map(run => this._row(run)));
     const run = model.selected;
     this._detail.hidden = run === null;
@@ -142,12 +131,12 @@ export class RunsView {
   }
 
   private _select(id: string): void {
-    this._model.select(id);
+    this.model.select(id);
   }
 
   private _row(run: RunModel): HTMLLIElement {
-    const trans = this._trans;
-    const selected = run.id === this._model.selectedId;
+    const trans = this.trans;
+    const selected = run.id === this.model.selectedId;
     const duration = formatDuration(run);
     const place = formatQueuePlace(run, trans);
     const item = el(
@@ -192,8 +181,8 @@ export class RunsView {
   }
 
   private _details(run: RunModel): HTMLElement {
-    const trans = this._trans;
-    const { project, user } = this._model;
+    const trans = this.trans;
+    const { project, user } = this.model;
     const error = errorLine('scalelab-run-detail-error');
     setError(error, this._detailError);
     const by = run.triggered_by || trans.__('unknown');
@@ -299,7 +288,7 @@ export class RunsView {
   }
 
   private _step(run: RunModel, step: StepModel): HTMLLIElement {
-    const trans = this._trans;
+    const trans = this.trans;
     const facts = [formatAttempts(step.attempts, trans)];
     const duration = formatDuration(step);
     if (duration) {
@@ -376,7 +365,7 @@ export class RunsView {
     );
     open.disabled = !output || !canOpen;
 
-    const previous = compareTarget(this._model.runs, run, step);
+    const previous = compareTarget(this.model.runs, run, step);
     const compare = button(
       trans.__('Compare with previous run'),
       previous
@@ -411,11 +400,11 @@ export class RunsView {
     control.disabled = true;
     this._showDetailError(null);
     try {
-      await this._model.cancel(run.id);
+      await this.model.cancel(run.id);
     } catch (err) {
       control.disabled = false;
       this._showDetailError(
-        this._trans.__('Could not cancel the run: %1', errorMessage(err))
+        this.trans.__('Could not cancel the run: %1', errorMessage(err))
       );
     }
   }
@@ -426,7 +415,7 @@ export class RunsView {
     step: StepModel,
     control: HTMLButtonElement
   ): Promise<void> {
-    const slug = this._model.slug;
+    const slug = this.model.slug;
     if (slug === null) {
       return;
     }
@@ -443,16 +432,14 @@ export class RunsView {
       await this._commands.execute(CommandIDs.compareRuns, { ...args });
     } catch (err) {
       this._showDetailError(
-        this._trans.__('Could not compare %1: %2', step.name, errorMessage(err))
+        this.trans.__('Could not compare %1: %2', step.name, errorMessage(err))
       );
     } finally {
       control.disabled = false;
     }
   }
 
-  private readonly _model: RunsModel;
   private readonly _commands: CommandRegistry;
-  private readonly _trans: TranslationBundle;
   private readonly _status: HTMLElement;
   private readonly _error: HTMLElement;
   private readonly _list: HTMLUListElement;

@@ -1,14 +1,5 @@
-import { type IDisposable } from '@lumino/disposable';
-import { Poll } from '@lumino/polling';
-import { type ISignal, Signal } from '@lumino/signaling';
-
-import {
-  type ProjectModel,
-  type ScaleLabClient,
-  type ScheduleEvent,
-  type ScheduleModel,
-  type UserModel
-} from '../common/api';
+import { type ScaleLabClient, type ScheduleEvent, type ScheduleModel } from '../common/api';
+import { PolledProjectListModel } from '../common/listmodel';
 import { DEFAULT_SETTINGS } from '../common/settings';
 import { canEditSchedules, sortSchedules } from './helpers';
 
@@ -41,63 +32,23 @@ export interface HistoryState {
  * are reloaded every {@link interval} ms. {@link changed} is emitted
  * whenever the state changes.
  */
-export class SchedulesModel implements IDisposable {
+export class SchedulesModel extends PolledProjectListModel<ScheduleModel> {
   constructor(options: SchedulesModelOptions) {
-    this._client = options.client;
-    const interval = options.interval ?? DEFAULT_SETTINGS.schedulesPollInterval;
-    this._poll = new Poll({
+    super({
       name: 'scalelab:schedules',
-      factory: () => this._load(),
-      frequency: { interval, backoff: false, max: interval },
-      standby: () => this.slug === null || !this.shown
+      interval: options.interval ?? DEFAULT_SETTINGS.schedulesPollInterval
     });
-  }
-
-  /** Emitted whenever anything shown changes. */
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
-  get isDisposed(): boolean {
-    return this._poll.isDisposed;
-  }
-
-  /** Milliseconds between polls while shown. */
-  get interval(): number {
-    return this._poll.frequency.interval;
-  }
-  set interval(interval: number) {
-    if (!this.isDisposed && interval !== this.interval) {
-      this._poll.frequency = { interval, backoff: false, max: interval };
-    }
-  }
-
-  get project(): ProjectModel | null {
-    return this._project;
-  }
-
-  get slug(): string | null {
-    return this._project?.slug ?? null;
+    this._client = options.client;
   }
 
   /** The schedules, by name. */
   get schedules(): readonly ScheduleModel[] {
-    return this._schedules;
-  }
-
-  /** Whether the schedules of the shown project were loaded (or failed to) once. */
-  get loaded(): boolean {
-    return this._loaded;
-  }
-
-  /** Why the last load failed, or `null`. */
-  get error(): unknown {
-    return this._error;
+    return this.items;
   }
 
   /** Whether the caller may edit the schedules. */
   get canEdit(): boolean {
-    return canEditSchedules(this._project, this._user);
+    return canEditSchedules(this.project, this.user);
   }
 
   /** The id of the highlighted schedule (e.g. one just saved), if any. */
@@ -137,28 +88,7 @@ export class SchedulesModel implements IDisposable {
     } else {
       this._rowErrors.set(id, error);
     }
-    this._changed.emit();
-  }
-
-  /** Show the schedules of `project` (or nothing) for `user`. */
-  setProject(project: ProjectModel | null, user: UserModel | null): void {
-    const changed = project?.slug !== this._project?.slug;
-    this._project = project;
-    this._user = user;
-    if (changed) {
-      this._loadId++;
-      this._schedules = [];
-      this._loaded = false;
-      this._error = null;
-      this._expanded.clear();
-      this._histories.clear();
-      this._rowErrors.clear();
-      this._highlight = null;
-    }
-    this._changed.emit();
-    if (changed && project !== null && this.shown) {
-      void this.reload();
-    }
+    this.emitChanged();
   }
 
   /** The panel is shown (`true`) or hidden; polls only while shown. */
@@ -186,16 +116,8 @@ export class SchedulesModel implements IDisposable {
     if (schedule.project !== this.slug) {
       return;
     }
-    this._schedules = sortSchedules([
-      ...this._schedules.filter(s => s.id !== schedule.id),
-      schedule
-    ]);
-    this._changed.emit();
-  }
-
-  /** Reload the schedules (and the expanded histories) now. */
-  async reload(): Promise<void> {
-    await this._load();
+    this.setItems(sortSchedules([...this.items.filter(s => s.id !== schedule.id), schedule]));
+    this.emitChanged();
   }
 
   /** Expand or collapse the history of a schedule; expanding loads it. */
@@ -207,11 +129,11 @@ export class SchedulesModel implements IDisposable {
     if (this._expanded.has(id)) {
       this._expanded.delete(id);
       this._histories.delete(id);
-      this._changed.emit();
+      this.emitChanged();
       return;
     }
     this._expanded.add(id);
-    this._changed.emit();
+    this.emitChanged();
     void this._loadHistory(slug, id);
   }
 
@@ -226,19 +148,43 @@ export class SchedulesModel implements IDisposable {
   async remove(schedule: ScheduleModel): Promise<void> {
     await this._act(schedule, async slug => {
       await this._client.deleteSchedule(slug, schedule.id);
-      this._schedules = this._schedules.filter(s => s.id !== schedule.id);
+      this.setItems(this.items.filter(s => s.id !== schedule.id));
       this._expanded.delete(schedule.id);
       this._histories.delete(schedule.id);
     });
   }
 
-  dispose(): void {
-    if (this.isDisposed) {
-      return;
+  /** Load the schedules (and the expanded histories). */
+  protected async fetch(slug: string): Promise<ScheduleModel[]> {
+    return sortSchedules((await this._client.listSchedules(slug)).schedules);
+  }
+
+  protected polling(): boolean {
+    return this.shown;
+  }
+
+  protected shouldLoad(): boolean {
+    return this.shown;
+  }
+
+  protected onProjectChanged(): void {
+    this._expanded.clear();
+    this._histories.clear();
+    this._rowErrors.clear();
+    this._highlight = null;
+  }
+
+  protected onLoaded(slug: string): void {
+    const ids = new Set(this.items.map(s => s.id));
+    for (const expanded of [...this._expanded]) {
+      if (!ids.has(expanded)) {
+        this._expanded.delete(expanded);
+        this._histories.delete(expanded);
+      }
     }
-    this._loadId++;
-    this._poll.dispose();
-    Signal.clearData(this);
+    for (const expanded of this._expanded) {
+      void this._loadHistory(slug, expanded);
+    }
   }
 
   private _setShown(active: boolean, visible: boolean): void {
@@ -248,7 +194,7 @@ export class SchedulesModel implements IDisposable {
     const was = this.shown;
     this._active = active;
     this._visible = visible;
-    if (this.shown && !was && this._project !== null) {
+    if (this.shown && !was && this.project !== null) {
       void this.reload();
     }
   }
@@ -264,7 +210,7 @@ export class SchedulesModel implements IDisposable {
     }
     this._busy.add(schedule.id);
     this._rowErrors.delete(schedule.id);
-    this._changed.emit();
+    this.emitChanged();
     try {
       await action(slug);
     } catch (err) {
@@ -273,43 +219,9 @@ export class SchedulesModel implements IDisposable {
       this._busy.delete(schedule.id);
     }
     if (this.slug === slug) {
-      this._changed.emit();
+      this.emitChanged();
       await this.reload();
     }
-  }
-
-  /** Load the schedules; only the newest load counts. Never rejects. */
-  private async _load(): Promise<void> {
-    const slug = this.slug;
-    if (slug === null || this.isDisposed) {
-      return;
-    }
-    const id = ++this._loadId;
-    try {
-      const list = await this._client.listSchedules(slug);
-      if (id !== this._loadId) {
-        return;
-      }
-      this._schedules = sortSchedules(list.schedules);
-      this._error = null;
-      const ids = new Set(this._schedules.map(s => s.id));
-      for (const expanded of [...this._expanded]) {
-        if (!ids.has(expanded)) {
-          this._expanded.delete(expanded);
-          this._histories.delete(expanded);
-        }
-      }
-      for (const expanded of this._expanded) {
-        void this._loadHistory(slug, expanded);
-      }
-    } catch (err) {
-      if (id !== this._loadId) {
-        return;
-      }
-      this._error = err ?? new Error('unknown error');
-    }
-    this._loaded = true;
-    this._changed.emit();
   }
 
   private async _loadHistory(slug: string, id: number): Promise<void> {
@@ -328,23 +240,15 @@ export class SchedulesModel implements IDisposable {
         error: err ?? new Error('unknown error')
       });
     }
-    this._changed.emit();
+    this.emitChanged();
   }
 
   private readonly _client: SchedulesClient;
-  private readonly _poll: Poll;
-  private readonly _changed = new Signal<this, void>(this);
   private readonly _expanded = new Set<number>();
   private readonly _histories = new Map<number, HistoryState>();
   private readonly _busy = new Set<number>();
   private readonly _rowErrors = new Map<number, unknown>();
-  private _project: ProjectModel | null = null;
-  private _user: UserModel | null = null;
-  private _schedules: ScheduleModel[] = [];
   private _highlight: number | null = null;
-  private _error: unknown = null;
-  private _loaded = false;
   private _active = false;
   private _visible = false;
-  private _loadId = 0;
 }

@@ -15,7 +15,8 @@ import {
   viewHeader
 } from '../common/dom';
 import { errorMessage, formatTimestamp } from '../common/helpers';
-import { plainTrans, type TranslationBundle } from '../common/trans';
+import { ProjectListView } from '../common/listview';
+import { type TranslationBundle } from '../common/trans';
 import { statusClass } from '../runs/helpers';
 import { openScheduleDialog } from './form';
 import {
@@ -49,13 +50,13 @@ export interface SchedulesViewOptions {
  * target, cron and timezone, next fire time, last status and paused state;
  * Pause/Resume, Edit and Delete for editors and up; the history of each.
  */
-export class SchedulesView {
+export class SchedulesView extends ProjectListView<SchedulesModel> {
   readonly node: HTMLElement;
 
   constructor(options: SchedulesViewOptions) {
-    this._model = options.model;
+    super(options.model, options.trans);
     this._commands = options.commands;
-    const trans = (this._trans = options.trans ?? plainTrans);
+    const trans = this.trans;
     this._openDialog =
       options.openScheduleDialog ??
       (request => openScheduleDialog(options.client, request, trans));
@@ -84,7 +85,7 @@ export class SchedulesView {
       viewHeader(
         trans.__('Schedules'),
         () => {
-          void this._model.reload();
+          void this.model.reload();
         },
         {
           testid: 'scalelab-schedules-refresh',
@@ -97,13 +98,7 @@ export class SchedulesView {
       this._list,
       this._hint
     );
-    this._model.changed.connect(this._render, this);
-    this._render();
-  }
-
-  /** The model shown. */
-  get model(): SchedulesModel {
-    return this._model;
+    this.render();
   }
 
   /** Scroll the highlighted schedule into view. */
@@ -111,32 +106,25 @@ export class SchedulesView {
     reveal(this._list.querySelector('.jp-mod-selected'));
   }
 
-  /** Stop rendering the model. */
-  dispose(): void {
-    this._model.changed.disconnect(this._render, this);
-  }
-
-  private _render(): void {
-    const model = this._model;
-    const trans = this._trans;
+  protected render(): void {
+    const model = this.model;
+    const trans = this.trans;
     const schedules = model.schedules;
-    setError(
-      this._error,
-      model.error === null
-        ? null
-        : trans.__('Could not load the schedules: %1', errorMessage(model.error))
+    this.renderListState(
+      { status: this._status, error: this._error, list: this._list },
+      {
+        empty: trans.__('No schedules yet.'),
+        loadError: message => trans.__('Could not load the schedules: %1', message)
+      }
     );
     const loading = model.project !== null && !model.loaded;
-    this._status.textContent = loading ? trans.__('Loading…') : trans.__('No schedules yet.');
-    this._status.hidden = !loading && schedules.length > 0;
     this._hint.hidden = loading || schedules.length > 0 || !model.canEdit;
-    this._list.hidden = schedules.length === 0;
     this._list.replaceChildren(...schedules.map(s => this._row(s)));
   }
 
   private _row(schedule: ScheduleModel): HTMLLIElement {
-    const model = this._model;
-    const trans = this._trans;
+    const model = this.model;
+    const trans = this.trans;
     const canEdit = model.canEdit;
     const archived = model.project?.archived === true;
     const busy = model.isBusy(schedule.id);
@@ -261,8 +249,8 @@ export class SchedulesView {
   }
 
   private _history(schedule: ScheduleModel): HTMLElement {
-    const trans = this._trans;
-    const state = this._model.history(schedule.id);
+    const trans = this.trans;
+    const state = this.model.history(schedule.id);
     const host = el('div', { className: 'jp-ScaleLabSchedules-historyHost' });
     const failed = state !== undefined && state.error !== null;
     if (state !== undefined && state.error !== null) {
@@ -308,7 +296,7 @@ export class SchedulesView {
         className: 'jp-ScaleLabSchedules-due',
         testid: 'scalelab-schedule-event-due',
         text: formatFireTime(event.due_at, schedule.timezone),
-        title: this._trans.__('Due %1; handled %2', event.due_at, event.at)
+        title: this.trans.__('Due %1; handled %2', event.due_at, event.at)
       }),
       badge(event.outcome, outcomeClass(event.outcome), 'scalelab-schedule-event-outcome')
     );
@@ -324,7 +312,7 @@ export class SchedulesView {
     const runId = event.run_id;
     if (runId) {
       const slug = schedule.project;
-      const trans = this._trans;
+      const trans = this.trans;
       let link: HTMLElement;
       if (this._commands.hasCommand(CommandIDs.openRun)) {
         const anchor = el('a', {
@@ -364,21 +352,21 @@ export class SchedulesView {
   }
 
   private async _edit(schedule: ScheduleModel): Promise<void> {
-    const slug = this._model.slug;
+    const slug = this.model.slug;
     if (slug === null) {
       return;
     }
-    this._model.setRowError(schedule.id, null);
+    this.model.setRowError(schedule.id, null);
     let saved: ScheduleModel | null;
     try {
       saved = await this._openDialog({ slug, target: schedule.target, schedule });
     } catch (err) {
-      this._model.setRowError(schedule.id, err ?? new Error('unknown error'));
+      this.model.setRowError(schedule.id, err ?? new Error('unknown error'));
       return;
     }
-    if (saved && this._model.slug === slug) {
-      this._model.replace(saved);
-      await this._model.reload();
+    if (saved && this.model.slug === slug) {
+      this.model.replace(saved);
+      await this.model.reload();
     }
   }
 
@@ -390,13 +378,11 @@ export class SchedulesView {
       ok = false;
     }
     if (ok) {
-      await this._model.remove(schedule);
+      await this.model.remove(schedule);
     }
   }
 
-  private readonly _model: SchedulesModel;
   private readonly _commands: CommandRegistry;
-  private readonly _trans: TranslationBundle;
   private readonly _openDialog: OpenScheduleDialog;
   private readonly _confirmDelete: ConfirmDeleteSchedule;
   private readonly _status: HTMLElement;

@@ -90,12 +90,14 @@ async def execute_notebook(
     total = len(nb.cells)
     index = -1
     try:
-        async with client.async_setup_kernel(cleanup_kc=False):
-            for index, cell in enumerate(nb.cells):
-                await client.async_execute_cell(cell, index, execution_count=None)
-                write_notebook(nb, output)
-                if on_cell:
-                    on_cell(index + 1, total)
+        # Not nbclient's async_setup_kernel: the kernel is ready, and it would take over the
+        # process's SIGINT/SIGTERM for the step and leave them at their defaults after it,
+        # which in the service means no clean stop.
+        for index, cell in enumerate(nb.cells):
+            await client.async_execute_cell(cell, index, execution_count=None)
+            write_notebook(nb, output)
+            if on_cell:
+                on_cell(index + 1, total)
         outcome = StepOutcome("succeeded")
     except CellTimeoutError:
         outcome = StepOutcome("failed", f"cell {index} ran longer than {cell_timeout:g}s", index)

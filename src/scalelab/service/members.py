@@ -36,6 +36,7 @@ class MemberSweep:
         self.interval = interval
         self.log = log
         self._task: asyncio.Task[None] | None = None
+        self._failing = False
 
     async def sweep(self) -> list[str]:
         """One pass; the slugs of the projects that lost a member."""
@@ -71,6 +72,10 @@ class MemberSweep:
         while True:
             try:
                 await self.sweep()
+                self._failing = False
             except Exception as exc:  # the hub may be restarting: try again next time
-                self.log.warning("Member sweep skipped: %s", exc)
+                # Once per outage: a hub that is down for long would fill the log otherwise.
+                log = self.log.debug if self._failing else self.log.warning
+                log("Member sweep skipped: %s", exc)
+                self._failing = True
             await asyncio.sleep(self.interval)

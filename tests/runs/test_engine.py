@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -232,3 +233,18 @@ def test_running_a_step_leaves_the_processs_signal_handlers_alone(tmp_path: Path
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def test_kernels_leave_no_files_in_the_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    # Left by a process that was killed (no process has this id): swept by the next.
+    stale = temp / "scalelab-kernels-999999999-x"
+    stale.mkdir()
+    (stale / "kernel-1.json").write_text("{}")
+    write_notebook(tmp_path / "nb.ipynb", "n = 1", "print(n)")
+    assert run(tmp_path, "nb.ipynb").status == "succeeded"
+    assert sorted(p.name for p in temp.iterdir()) == []

@@ -10,9 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import queue
+import shutil
+import tempfile
 import time
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
@@ -92,10 +97,55 @@ async def _wait_until_ready(client: AsyncKernelClient, timeout: float) -> None:
     raise TimeoutError(f"kernel not ready after {timeout:.0f}s")
 
 
+CONNECTION_DIR_PREFIX = "scalelab-kernels-"
+
+
+class ConnectionFolder:
+    """Where a process's kernels get their connection files: one folder of its own.
+
+    jupyter_client would write them straight into the temporary folder, where every kernel of a
+    process that is killed leaves one behind. This folder goes when the process closes its
+    kernels, and one left by a killed process is swept by the next.
+    """
+
+    def __init__(self) -> None:
+        sweep_stale_connection_folders()
+        self.path = Path(tempfile.mkdtemp(prefix=f"{CONNECTION_DIR_PREFIX}{os.getpid()}-"))
+        # A kernel running as a project's account reads its own file (0600, handed to it by the
+        # fork server): it may pass through this folder, not list it.
+        self.path.chmod(0o711)
+
+    def new_file(self) -> str:
+        return str(self.path / f"kernel-{uuid.uuid4().hex}.json")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def sweep_stale_connection_folders() -> None:
+    """Remove the connection folders of processes of ours that are gone."""
+    for folder in Path(tempfile.gettempdir()).glob(CONNECTION_DIR_PREFIX + "*"):
+        pid = folder.name[len(CONNECTION_DIR_PREFIX) :].partition("-")[0]
+        try:
+            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
+                continue
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue  # alive (as another user), or gone meanwhile
+
+
 async def start_kernel(
-    name: str, fork_server: ForkServer | None, timeout: float = 60, run_as: str | None = None
+    name: str,
+    fork_server: ForkServer | None,
+    timeout: float = 60,
+    run_as: str | None = None,
+    connection_file: str = "",
 ) -> ReadyKernel:
-    manager = AsyncKernelManager(kernel_name=name)
+    """A started kernel, ready; its connection file at `connection_file` (else a temporary
+    file of jupyter_client's choosing)."""
+    manager = AsyncKernelManager(kernel_name=name, connection_file=connection_file)
     if run_as and (fork_server is None or not forkable(manager.kernel_spec)):
         raise RuntimeError(
             f"kernel {name!r} cannot run as {run_as!r}: that needs an ipykernel kernelspec "
@@ -127,6 +177,7 @@ class KernelPool:
         self._starting: dict[tuple[str, str | None], int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._closed = False
+        self._connections: ConnectionFolder | None = None
 
     def _fork_server(self) -> ForkServer | None:
         if self.fork and self._server is None:
@@ -144,7 +195,14 @@ class KernelPool:
     async def _start_one(self, key: tuple[str, str | None]) -> None:
         name, run_as = key
         try:
-            kernel = await start_kernel(name, self._fork_server(), run_as=run_as)
+            if self._connections is None:
+                self._connections = ConnectionFolder()
+            kernel = await start_kernel(
+                name,
+                self._fork_server(),
+                run_as=run_as,
+                connection_file=self._connections.new_file(),
+            )
         except Exception as exc:
             kernel = None
             self._failure = exc
@@ -192,3 +250,6 @@ class KernelPool:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        if self._connections is not None:
+            self._connections.remove()
+            self._connections = None

@@ -63,7 +63,7 @@ class Accounts:
 class TableAuth(ScaleLabHubAuth):
     """Resolves `Authorization: token ...` from the Accounts table instead of asking a hub."""
 
-    accounts: Accounts
+    table: Accounts
 
     @property
     def access_scopes(self) -> set[str]:  # type: ignore[override]
@@ -71,7 +71,7 @@ class TableAuth(ScaleLabHubAuth):
 
     async def _get_user(self, handler: web.RequestHandler) -> Any:
         token = self.get_token(handler, in_cookie=False)
-        model = self.accounts.model_for(token) if token else None
+        model = self.table.model_for(token) if token else None
         if model is not None:
             handler._token_authenticated = True  # type: ignore[attr-defined]
         return model
@@ -80,16 +80,16 @@ class TableAuth(ScaleLabHubAuth):
 class TableDirectory(HubDirectory):
     """The hub's users and groups, from the Accounts table."""
 
-    accounts: Accounts
+    table: Accounts
 
     async def _fetch(self, path: str) -> dict[str, Any] | None:
         kind, _, name = path.partition("/")
         if kind == "users":
-            return self.accounts.users.get(name)
+            return self.table.users.get(name)
         return None
 
-    async def accounts(self) -> dict[str, dict[str, Any]]:  # type: ignore[override]
-        return dict(self.__class__.accounts.users)
+    async def accounts(self) -> dict[str, dict[str, Any]]:
+        return dict(self.table.users)
 
 
 class InProcessService:
@@ -138,8 +138,8 @@ class InProcessService:
 
     def start(self) -> None:
         table = self.table
-        auth = type("BoundTableAuth", (TableAuth,), {"accounts": table})
-        directory = type("BoundTableDirectory", (TableDirectory,), {"accounts": table})
+        auth = type("BoundTableAuth", (TableAuth,), {"table": table})
+        directory = type("BoundTableDirectory", (TableDirectory,), {"table": table})
         config = Config(
             {
                 "ScaleLab": {

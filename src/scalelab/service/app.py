@@ -255,7 +255,7 @@ class ScaleLab(Application):
     )
 
     member_sweep_interval = Float(
-        10.0,
+        30.0,
         help="""Seconds between two checks of project members against the hub's accounts.
 
         Memberships of an account deleted in JupyterHub are removed (with an audit entry),

@@ -103,28 +103,12 @@ class RunManager:
         )
         return MadeRun(self.runs_of(project_id, slug), record, plan)
 
-    async def submit_job(
-        self,
-        project_id: int,
-        slug: str,
-        job: Job,
-        *,
-        trigger: Trigger,
-        triggered_by: str,
-        schedule_id: int | None = None,
-    ) -> Run:
-        """Check `job`, save its run and start it; the saved record is returned at once."""
+    async def submit_job(self, project_id: int, slug: str, job: Job, **origin: Any) -> Run:
+        """Check `job`, save its run and start it; the saved record is returned at once.
+
+        `origin` is `make_run`'s: trigger, triggered_by, schedule_id."""
         made = await asyncio.get_running_loop().run_in_executor(
-            None,
-            functools.partial(
-                self.make_run,
-                project_id,
-                slug,
-                job,
-                trigger=trigger,
-                triggered_by=triggered_by,
-                schedule_id=schedule_id,
-            ),
+            None, functools.partial(self.make_run, project_id, slug, job, **origin)
         )
         self.submit(made.runs, made.record, made.plan)
         return made.record

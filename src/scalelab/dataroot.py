@@ -18,7 +18,7 @@ class DataRoot:
     # home, the workspaces and run outputs they are given); everything else there is private.
     SHARED = ("workspaces", "runs", "users")
     # Private folders made ahead of their first use, so they never start out readable.
-    PRIVATE = ("hub", "trash")
+    PRIVATE = ("hub", "trash", "tracking")
 
     @property
     def workspaces(self) -> Path:
@@ -34,6 +34,11 @@ class DataRoot:
     def trash(self) -> Path:
         """Archives of deleted projects' workspaces."""
         return self.path / "trash"
+
+    @property
+    def tracking(self) -> Path:
+        """Each project's MLflow database and artifacts, one folder per project id."""
+        return self.path / "tracking"
 
     @property
     def users(self) -> Path:

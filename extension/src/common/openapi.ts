@@ -582,6 +582,18 @@ export interface components {
              */
             role: "viewer" | "runner" | "editor" | "deployer" | "owner";
         };
+        /** MlflowRunModel */
+        MlflowRunModel: {
+            /** Experiment Id */
+            experiment_id: string;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Url
+             * @description the run in the project's MLflow UI
+             */
+            url: string;
+        };
         /** NotebookDiff */
         NotebookDiff: {
             /**
@@ -848,6 +860,11 @@ export interface components {
             steps: components["schemas"]["StepModel"][];
             /** Target */
             target: string;
+            /**
+             * @description the run's MLflow run in the project's experiment
+             * @default null
+             */
+            tracking: components["schemas"]["MlflowRunModel"] | null;
             /** Trigger */
             trigger: string;
             /** Triggered By */
@@ -1186,6 +1203,12 @@ export interface components {
              * @enum {string}
              */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "skipped";
+            /**
+             * Tracking Run Id
+             * @description the step's MLflow run (a pipeline's steps: nested runs)
+             * @default null
+             */
+            tracking_run_id: string | null;
         };
         /**
          * UserModel

@@ -111,7 +111,7 @@ class DaskExecutor(StepExecutor):
     async def _attempt(self, step: PlannedStep, plan: Plan, output: Path, run: Run) -> StepOutcome:
         client = await self.client()
         key = f"scalelab-{run.id}-{step.name}-{uuid.uuid4().hex[:8]}"
-        env = {"SCALELAB_RUN_ID": run.id, "SCALELAB_STEP": step.name}
+        env = self.step_environment(run, step, plan)
         future = client.submit(
             execute_step_job,
             key,

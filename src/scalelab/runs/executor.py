@@ -55,6 +55,10 @@ class Executor(LoggingConfigurable):
 
     name = "base"
 
+    hook_timeout = Float(
+        30.0, help="Seconds a run's hook (experiment tracking) may take before it is skipped."
+    ).tag(config=True)
+
     def __init__(
         self, store: RunStore | None = None, listener: Listener | None = None, **kwargs: Any
     ) -> None:
@@ -109,6 +113,32 @@ class Executor(LoggingConfigurable):
             self._stores.pop(run.id, None)
 
     async def _process(self, run: Run, plan: Plan) -> Run:
+        plan.env = {**plan.env, **(await self.call_hook(plan, "run_started", run) or {})}
+        try:
+            return await self._execute(run, plan)
+        finally:
+            await self.call_hook(plan, "run_finished", run)
+
+    async def call_hook(self, plan: Plan, name: str, *args: Any) -> Any:
+        """The plan's hook `name`, if it has hooks; its failure is logged, never the run's."""
+        if plan.hooks is None:
+            return None
+        try:
+            return await asyncio.wait_for(getattr(plan.hooks, name)(*args), self.hook_timeout)
+        except Exception as exc:
+            self.log.warning("run %s: the %s hook failed: %s", args[0].id, name, exc)
+            return None
+
+    def step_environment(self, run: Run, step: PlannedStep, plan: Plan) -> dict[str, str]:
+        """What a step's kernel finds in its environment."""
+        return {
+            **plan.env,
+            **plan.step_env.get(step.name, {}),
+            "SCALELAB_RUN_ID": run.id,
+            "SCALELAB_STEP": step.name,
+        }
+
+    async def _execute(self, run: Run, plan: Plan) -> Run:
         await self.before(run)
         try:
             await self.execute(run, plan)
@@ -216,6 +246,8 @@ class StepExecutor(Executor):
         output = self.store_of(run).folder(run.id) / f"{step.name}.ipynb"
         record.output = output.name
         async with self._slot(run):
+            env = await self.call_hook(plan, "step_started", run, record)
+            plan.step_env[step.name] = env or {}
             for attempt in range(1, retries + 2):
                 record.attempts = attempt
                 record.status, record.started_at = "running", now()
@@ -230,6 +262,7 @@ class StepExecutor(Executor):
                 self.emit(run, record, f"failed ({outcome.error}); retrying in {delay:g}s")
                 await asyncio.sleep(delay)
         record.lineage.outputs = hash_files(workdir, step.outputs)
+        await self.call_hook(plan, "step_finished", run, record)
         self.emit(
             run, record, record.status if not record.error else f"{record.status}: {record.error}"
         )
@@ -329,9 +362,7 @@ class LocalExecutor(StepExecutor):
         kernel = await self.pool.take(step.kernel, plan.run_as)
         timeout = self.step_timeout if plan.step_timeout is None else plan.step_timeout
         try:
-            await kernel.prepare(
-                str(workdir), {"SCALELAB_RUN_ID": run.id, "SCALELAB_STEP": step.name}
-            )
+            await kernel.prepare(str(workdir), self.step_environment(run, step, plan))
             execution = execute_notebook(nb, output, kernel, cell_timeout=step.cell_timeout)
             if timeout:
                 try:

@@ -10,19 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import queue
 import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 
+from ..processfolders import make_process_folder
 from .forkserver import ForkServer, forkable, use_fork_server
 
 
@@ -109,31 +107,15 @@ class ConnectionFolder:
     """
 
     def __init__(self) -> None:
-        sweep_stale_connection_folders()
-        self.path = Path(tempfile.mkdtemp(prefix=f"{CONNECTION_DIR_PREFIX}{os.getpid()}-"))
         # A kernel running as a project's account reads its own file (0600, handed to it by the
         # fork server): it may pass through this folder, not list it.
-        self.path.chmod(0o711)
+        self.path = make_process_folder(CONNECTION_DIR_PREFIX, 0o711)
 
     def new_file(self) -> str:
         return str(self.path / f"kernel-{uuid.uuid4().hex}.json")
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
-
-
-def sweep_stale_connection_folders() -> None:
-    """Remove the connection folders of processes of ours that are gone."""
-    for folder in Path(tempfile.gettempdir()).glob(CONNECTION_DIR_PREFIX + "*"):
-        pid = folder.name[len(CONNECTION_DIR_PREFIX) :].partition("-")[0]
-        try:
-            if not pid.isdigit() or folder.stat().st_uid != os.getuid():
-                continue
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except OSError:
-            continue  # alive (as another user), or gone meanwhile
 
 
 async def start_kernel(

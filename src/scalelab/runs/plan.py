@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from ..paths import PathOutsideRoot, resolve_inside
+from .hooks import RunHooks
 from .parameters import Parameter, check_values, inspect_parameters, read_notebook
 from .pipeline import load_pipeline, render_parameters
 
@@ -38,6 +39,10 @@ class Plan:
     retries: int | None = None
     step_timeout: float | None = None
     run_as: str | None = None  # OS account of the kernels (system-users mode); None: ours
+    hooks: RunHooks | None = None  # told as the run goes (experiment tracking)
+    # Environment of the run's kernels: for every step, and per step; filled in by the hooks.
+    env: dict[str, str] = field(default_factory=dict)
+    step_env: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _pipeline_parameter(name: str, default: Any) -> Parameter:

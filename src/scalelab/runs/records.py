@@ -33,6 +33,14 @@ class Lineage(BaseModel):
     outputs: dict[str, str | None] = Field(default_factory=dict, description="path -> sha256")
 
 
+class MlflowLink(BaseModel):
+    """Where a run's results went in the project's MLflow experiment."""
+
+    experiment_id: str
+    run_id: str
+    url: str = Field(description="the MLflow run in the MLflow UI")
+
+
 class Step(BaseModel):
     name: str
     notebook: str
@@ -48,6 +56,9 @@ class Step(BaseModel):
     lineage: Lineage | None = None
     cache_key: str | None = None
     reused_from: str | None = Field(default=None, description="run whose outputs were reused")
+    tracking_run_id: str | None = Field(
+        default=None, description="the step's MLflow run (a pipeline's steps: nested runs)"
+    )
 
 
 class Run(BaseModel):
@@ -70,6 +81,7 @@ class Run(BaseModel):
     )
     environment: dict[str, Any] = Field(default_factory=dict)
     steps: list[Step] = Field(default_factory=list)
+    tracking: MlflowLink | None = Field(default=None, description="the run's MLflow run")
 
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)

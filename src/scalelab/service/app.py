@@ -35,14 +35,18 @@ from .lifeline import bind_waiting, watch_parent
 from .members import MemberSweep
 from .notify import Notifier
 from .routes import API_ROUTES
+from .run_tokens import RunTokens
+from .run_tracking import TrackedRuns
 from .runs import RunManager
 from .schedule_manager import ScheduleManager
 from .scheduler import Scheduler
+from .tracking import Tracking, TrackingBackends
+from .tracking_proxy import TrackingProxyHandler
 
 CONFIG_ENV = "SCALELAB_CONFIG_JSON"
 # The hub's configuration of the service's other configurables, by section name.
 SECTIONS_ENV = "SCALELAB_SECTIONS_JSON"
-SECTIONS = ("Scheduler", "Notifier", "HubDirectory")  # and every c.*Executor
+SECTIONS = ("Scheduler", "Notifier", "HubDirectory", "Tracking")  # and every c.*Executor
 # Options that moved from c.ScaleLab to the configurable that uses them.
 MOVED_OPTIONS = {
     "clock_class": ("Scheduler", "clock_class"),
@@ -79,7 +83,7 @@ class ScaleLab(Application):
         (The Dask executor is an optional install: `--help-all` shows it where it is there.)"""
         from ..runs.executor import LocalExecutor
 
-        return [ScaleLab, Scheduler, Notifier, HubDirectory, LocalExecutor]
+        return [ScaleLab, Scheduler, Notifier, HubDirectory, Tracking, LocalExecutor]
 
     aliases = {
         "config": "ScaleLab.config_file",
@@ -227,6 +231,12 @@ class ScaleLab(Application):
     def _default_public_url(self) -> str:
         return os.environ.get("SCALELAB_PUBLIC_URL", "http://127.0.0.1:8000")
 
+    @property
+    def service_url(self) -> str:
+        """How processes on this machine (run kernels) reach the service."""
+        origin = os.environ.get("JUPYTERHUB_SERVICE_URL") or f"http://{self.ip}:{self.port}"
+        return origin.rstrip("/") + self.base_url
+
     # Options that moved to the scheduler and the notifier; still read, with a warning.
     clock_class = AnyTrait(None, help="Deprecated: use c.Scheduler.clock_class.").tag(config=True)
     scheduler_poll_interval = AnyTrait(None, help="Deprecated: use c.Scheduler.poll_interval.").tag(
@@ -321,6 +331,16 @@ class ScaleLab(Application):
             parent=self, store=self.store, directory=self.directory, data=self.data
         )
         self.workspace_access.protect(self.data.path)
+        self.tracking = TrackingBackends(Tracking(parent=self), self.data, self.base_url)
+        self.run_tokens = RunTokens()
+        self.tracked_runs = TrackedRuns(
+            backends=self.tracking,
+            tokens=self.run_tokens,
+            store=self.store,
+            directory=self.directory,
+            service_url=self.service_url,
+            public_url=self.public_url,
+        )
         self.runs = RunManager(
             store=self.store,
             executor=self.executor_class(parent=self),
@@ -329,6 +349,7 @@ class ScaleLab(Application):
             access=self.workspace_access,
             worker=self.instance_name,
             log=self.log,
+            tracked=self.tracked_runs,
         )
         self.projects = Projects(
             store=self.store,
@@ -405,6 +426,13 @@ class ScaleLab(Application):
             (prefix + pattern + "/?", handler, {"app": self}) for pattern, handler in API_ROUTES
         ]
         routes.append((prefix + "oauth_callback", OAuthCallbackHandler, {"app": self}))
+        routes.append(
+            (
+                prefix + r"mlflow/(?P<slug>[^/]+)(?:/(?P<rest>.*))?",
+                TrackingProxyHandler,
+                {"app": self},
+            )
+        )
         routes.append((r".*", NotFoundHandler, {"app": self}))
         return web.Application(
             routes,
@@ -458,6 +486,7 @@ class ScaleLab(Application):
         await self.scheduler.stop()
         await self.member_sweep.stop()
         await self.runs.close()
+        await self.tracking.close()
         self.store.dispose()
 
     def start(self) -> None:

@@ -208,6 +208,15 @@ class StepModel(BaseModel):
     reused_from: str | None
     output: str | None = Field(description="output notebook in the lab: runs/<slug>/<id>/...")
     lineage: dict[str, Any] | None
+    tracking_run_id: str | None = Field(
+        default=None, description="the step's MLflow run (a pipeline's steps: nested runs)"
+    )
+
+
+class MlflowRunModel(BaseModel):
+    experiment_id: str
+    run_id: str
+    url: str = Field(description="the run in the project's MLflow UI")
 
 
 class RunModel(BaseModel):
@@ -230,6 +239,9 @@ class RunModel(BaseModel):
     )
     environment: dict[str, Any]
     steps: list[StepModel]
+    tracking: MlflowRunModel | None = Field(
+        default=None, description="the run's MLflow run in the project's experiment"
+    )
 
 
 class RunList(BaseModel):

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ..store import Store
     from ..workspaces import Workspaces
     from .access import WorkspaceAccess
+    from .run_tracking import TrackedRuns
 
 TAGS = ("runs",)
 
@@ -66,6 +67,7 @@ class RunManager:
         access: WorkspaceAccess,
         worker: str,
         log: logging.Logger,
+        tracked: TrackedRuns | None = None,
     ) -> None:
         self.store = store
         self.executor = executor
@@ -74,6 +76,7 @@ class RunManager:
         self.access = access  # which OS account a project's runs execute as
         self.worker = worker  # this service process, recorded with the runs it executes
         self.log = log
+        self.tracked = tracked  # runs become MLflow runs of their project's experiment
         self.tasks: dict[str, asyncio.Task[Run]] = {}
 
     def runs_of(self, project_id: int, slug: str) -> ProjectRuns:
@@ -98,6 +101,8 @@ class RunManager:
         Options the job leaves unset stay so in the plan: the executor fills in its own.
         """
         plan = plan_job(job, self.workspaces.path(slug), run_as=self.access.run_as(slug))
+        if self.tracked is not None:
+            plan.hooks = self.tracked.hooks_for(project_id, slug)
         record = new_record(
             plan, trigger=trigger, triggered_by=triggered_by, schedule_id=schedule_id
         )

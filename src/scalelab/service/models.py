@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -427,3 +427,59 @@ class NotificationModel(BaseModel):
 
 class NotificationList(BaseModel):
     notifications: list[NotificationModel]
+
+
+MODEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.\- ]{0,99}$"
+ALIAS = r"^[A-Za-z][A-Za-z0-9_-]{0,62}$"
+
+
+class ModelVersionModel(BaseModel):
+    version: str
+    run_id: str | None
+    source: str
+    status: str
+    created_at: datetime
+    created_by: str | None
+    aliases: list[str]
+    scalelab_run_id: str | None = Field(description="the ScaleLab run whose MLflow run made it")
+
+
+class RegisteredModelModel(BaseModel):
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    versions: list[ModelVersionModel] = Field(description="newest first: the registry's history")
+    url: str = Field(description="the model in the project's MLflow UI")
+
+
+class RegisteredModelList(BaseModel):
+    models: list[RegisteredModelModel]
+
+
+class ModelRegistration(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    run_id: str = Field(
+        pattern=r"^[A-Za-z0-9-]{1,64}$",
+        description="a ScaleLab run id (its MLflow run) or an MLflow run id of the project",
+    )
+    name: str = Field(pattern=MODEL_NAME, description="the registered model; made if missing")
+    artifact_path: str = Field(
+        default="model", pattern=r"^[A-Za-z0-9_.\-/]{1,200}$", description="the model in the run"
+    )
+    aliases: list[Annotated[str, Field(pattern=ALIAS)]] = Field(
+        default_factory=list, max_length=10, description="e.g. champion, challenger"
+    )
+
+    @field_validator("artifact_path")
+    @classmethod
+    def _inside_the_run(cls, value: str) -> str:
+        if ".." in value.split("/") or value.startswith("/"):
+            raise ValueError("a path inside the run's artifacts, without '..'")
+        return value
+
+
+class AliasUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(pattern=r"^[0-9]{1,9}$")

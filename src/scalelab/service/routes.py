@@ -18,6 +18,7 @@ from .projects import (
     ProjectRestoreHandler,
     ProjectsHandler,
 )
+from .registry import MODEL, ModelAliasHandler, ModelsHandler
 from .runs import (
     ParametersHandler,
     RunCancelHandler,
@@ -36,6 +37,7 @@ from .schedules import (
 SLUG = r"(?P<slug>[^/]+)"
 RUN = r"(?P<run_id>[A-Za-z0-9-]+)"
 SCHEDULE = r"(?P<schedule_id>[0-9]{1,12})"
+ALIAS = r"(?P<alias>[A-Za-z][A-Za-z0-9_-]{0,62})"
 
 API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (r"api/health", HealthHandler),
@@ -58,5 +60,7 @@ API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (rf"api/projects/{SLUG}/schedules/preview", CronPreviewHandler),
     (rf"api/projects/{SLUG}/schedules/{SCHEDULE}", ScheduleHandler),
     (rf"api/projects/{SLUG}/schedules/{SCHEDULE}/history", ScheduleHistoryHandler),
+    (rf"api/projects/{SLUG}/models", ModelsHandler),
+    (rf"api/projects/{SLUG}/models/{MODEL}/aliases/{ALIAS}", ModelAliasHandler),
     (r"api/notifications", NotificationsHandler),
 ]

@@ -91,12 +91,15 @@ c.Spawner.default_url = "/lab"
 c.Spawner.environment = {
     "PATH": os.pathsep.join([str(venv_bin), os.environ.get("PATH", os.defpath)]),
     "SCALELAB_SERVICE_URL": s.service_url,
+    "SCALELAB_PUBLIC_URL": s.public_url,
     "SCALELAB_WORKSPACES": str(data.workspaces),
     "SCALELAB_RUNS": str(data.runs),
 }
 # Project workspaces appear in each member's file browser as projects/<slug>/.
 c.Spawner.args = [
     "--ServerApp.contents_manager_class=scalelab.server.contents.ProjectContentsManager",
+    # Kernels of notebooks under projects/<slug>/ log to that project's MLflow experiment.
+    "--ServerApp.kernel_manager_class=scalelab.server.kernels.ProjectKernelManager",
     # No news feed from the public internet: labs here often cannot reach it.
     "--LabApp.news_url=None",
 ]

@@ -84,7 +84,11 @@ class ProjectContentsManager(AsyncLargeFileManager):
             headers={"Authorization": f"token {self._service.api_token}"},
             request_timeout=10,
         )
-        response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        try:
+            response = await AsyncHTTPClient().fetch(request, raise_error=False)
+        except OSError as exc:  # refused, reset: raise_error=False covers HTTP answers only
+            self.log.warning("ScaleLab projects unavailable (%s); the last list stays", exc)
+            return
         if response.code != 200:
             self.log.warning("ScaleLab projects unavailable (%s)", response.code)
             return

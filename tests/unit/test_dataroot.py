@@ -17,6 +17,7 @@ def test_the_layout_is_the_one_on_disk(tmp_path: Path) -> None:
         root.workspaces: "workspaces",
         root.runs: "runs",
         root.trash: "trash",
+        root.tracking: "tracking",
         root.users: "users",
         root.hub: "hub",
         root.service_db: "scalelab.sqlite",
@@ -35,6 +36,7 @@ def test_the_layout_is_the_one_on_disk(tmp_path: Path) -> None:
         "users",
         "hub",
         "trash",
+        "tracking",
     }
     assert not any(tmp_path.iterdir())  # naming a path makes nothing
 

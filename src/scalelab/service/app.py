@@ -26,6 +26,7 @@ from ..dataroot import DataRoot
 from ..projects import Projects
 from ..runs.executors import GROUP as EXECUTORS
 from ..store import Store
+from ..store import projects as projects_repo
 from ..workspaces import Workspaces
 from .auth import ScaleLabHubAuth
 from .demo import seed_demo_project
@@ -479,7 +480,20 @@ class ScaleLab(Application):
         loop = ioloop.IOLoop.current()
         loop.add_callback(self.scheduler.start)
         loop.add_callback(self.member_sweep.start)
-        loop.add_callback(seed_demo_project, self)
+        loop.add_callback(self._seed_and_warm)
+
+    async def _seed_and_warm(self) -> None:
+        await seed_demo_project(self)
+        for slug in self.tracking.config.start_with_service:
+            with self.store.session() as session:
+                project = projects_repo.get_project(session, slug)
+                project_id = project.id if project is not None else None
+            if project_id is None:
+                continue
+            try:
+                await self.tracking.get(project_id, slug)
+            except Exception as exc:
+                self.log.warning("The MLflow server of project %s did not start: %s", slug, exc)
 
     async def shutdown(self) -> None:
         """Stop the background work; runs still going are cancelled (their records say so)."""
@@ -517,6 +531,8 @@ class ScaleLab(Application):
 def _log_request(handler: web.RequestHandler) -> None:
     status = handler.get_status()
     level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+    if level == logging.INFO and getattr(handler, "quiet_access_log", False):
+        level = logging.DEBUG  # a notebook logging a metric per step would flood the log
     user = getattr(getattr(handler, "identity", None), "name", "-")
     access_log.log(
         level,

@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from tornado import httpclient, netutil
@@ -31,6 +31,8 @@ from ..errors import ScaleLabError
 from ..processfolders import make_process_folder
 from ..store.databases import ensure_database
 
+K = TypeVar("K")
+V = TypeVar("V")
 SOCKET_DIR_PREFIX = "scalelab-tracking-"
 # MLflow refuses Host names it does not know (DNS rebinding); the backends are reached by made-up
 # names that resolve to their sockets.
@@ -75,6 +77,20 @@ class Tracking(LoggingConfigurable):
         4 * 1024**3, help="Largest request body accepted by the tracking proxy, in bytes."
     ).tag(config=True)
 
+    token_check_seconds = Float(
+        5.0,
+        help="""Seconds the hub's word on a token, and the database's on a member's role, serve
+        further tracking requests (0: ask at every request, as the rest of the API does). A
+        notebook logs a value per request; a revoked token or a removed member stops logging
+        within this time.""",
+    ).tag(config=True)
+
+    start_with_service = List(
+        Unicode(),
+        help="""Slugs of projects whose MLflow server starts with the service rather than at
+        the first request (which then waits a few seconds). `scalelab up` lists its demo.""",
+    ).tag(config=True)
+
     server_args = List(
         Unicode(),
         help="Further `mlflow server` options for every project's server, e.g. "
@@ -101,6 +117,28 @@ class Backend:
         return self.process.returncode is None
 
 
+class ExpiringCache(Generic[K, V]):
+    """Answers kept `seconds` (0: not at all), then asked again; bounded in size."""
+
+    def __init__(self, seconds: float, size: int = 10_000) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._items: dict[K, tuple[float, V]] = {}
+
+    def get(self, key: K) -> V | None:
+        hit = self._items.get(key)
+        if hit is None or time.monotonic() - hit[0] >= self.seconds:
+            return None
+        return hit[1]
+
+    def put(self, key: K, value: V) -> None:
+        if self.seconds <= 0:
+            return
+        if len(self._items) >= self.size:
+            self._items.clear()
+        self._items[key] = (time.monotonic(), value)
+
+
 class SocketResolver(netutil.Resolver):
     """Resolves each backend's made-up host name to its Unix socket, and nothing else."""
 
@@ -125,6 +163,10 @@ class TrackingBackends:
         self.data = data
         self.base_url = base_url  # the service's prefix: /services/scalelab/
         self.backends: dict[int, Backend] = {}
+        # Who holds which role where, for the proxy: asked of the database at most this often.
+        self.roles: ExpiringCache[tuple[Any, str], tuple[int, Any]] = ExpiringCache(
+            config.token_check_seconds
+        )
         self._locks: dict[int, asyncio.Lock] = {}
         self._sockets: dict[str, Path] = {}
         self._socket_dir: Path | None = None

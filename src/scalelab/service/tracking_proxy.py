@@ -49,7 +49,7 @@ DROPPED_REQUEST_HEADERS = frozenset(
     }
 )
 DROPPED_RESPONSE_HEADERS = frozenset(
-    {"connection", "keep-alive", "transfer-encoding", "content-length", "server", "date"}
+    {"connection", "keep-alive", "transfer-encoding", "server", "date"}
 )
 # Files people uploaded as artifacts are shown on the hub's origin: no script of theirs runs.
 ARTIFACT_ROUTE = re.compile(
@@ -64,6 +64,7 @@ class TrackingProxyHandler(BaseHandler):
     """`<service>/mlflow/<slug>/<path>`: the project's MLflow API, UI and artifacts."""
 
     operations: ClassVar[dict[str, Operation]] = {}  # MLflow's own API; not in our document
+    quiet_access_log = True
     role: RoleName | None
     project_id: int
 
@@ -73,6 +74,7 @@ class TrackingProxyHandler(BaseHandler):
         self._upstream: asyncio.Future[httpclient.HTTPResponse] | None = None
         self._csrf_refusal = ""
         tracking = self.app.tracking
+        self.write_grace_seconds = tracking.config.token_check_seconds
         self.request.connection.set_max_body_size(tracking.config.max_upload_size)  # type: ignore[attr-defined]
         self.slug = self.path_kwargs["slug"]
         if self.path_kwargs.get("rest") is None:
@@ -110,6 +112,10 @@ class TrackingProxyHandler(BaseHandler):
             self._upstream = asyncio.ensure_future(self._forward())
 
     def _authorize_member(self) -> None:
+        cached = self.app.tracking.roles.get((self.identity, self.slug))
+        if cached is not None:
+            self.project_id, self.role = cached
+            return
         with self.app.store.session() as session:
             project, role = (
                 repo.project_with_role(session, self.slug, self.identity)
@@ -120,6 +126,7 @@ class TrackingProxyHandler(BaseHandler):
                 raise NotFound(f"no project named {self.slug!r}")
             self.project_id = project.id
         self.role = role
+        self.app.tracking.roles.put((self.identity, self.slug), (project.id, role))
 
     def _authorize_run(self, token: str) -> None:
         grant = self.app.run_tokens.grant(token)

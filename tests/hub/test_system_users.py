@@ -158,6 +158,17 @@ def test_a_non_members_kernel_reads_no_project_home_or_secret(
         assert health["deployment"] == {"mode": "system-users", "roles_hold_for_kernels": True}
         api = hub.service_url + "api/projects"
         assert requests.post(api, json={"slug": slug}, headers=call, timeout=30).status_code == 201
+        tracking = hub.service_url + f"mlflow/{slug}/api/2.0/mlflow/experiments/search"
+        r = requests.get(tracking + "?max_results=1", headers=call, timeout=120)
+        assert r.status_code == 200, r.text  # the project's MLflow server runs
+        (database,) = (root / "tracking").glob("*/mlflow.sqlite")
+        (socket_path,) = [  # the hub's service's, not one of this test process
+            p
+            for p in Path(tempfile.gettempdir()).glob(
+                f"scalelab-tracking-*/{database.parent.name}.sock"
+            )
+            if not p.parent.name.startswith(f"scalelab-tracking-{os.getpid()}-")
+        ]
         hub.start_server(owner)
         hub.start_server(outsider)  # their kernels run as the account this spawn made
         notes = root / "users" / owner / "notes.txt"
@@ -170,11 +181,18 @@ def test_a_non_members_kernel_reads_no_project_home_or_secret(
             root / "demo-credentials.txt",
             root / "hub" / "jupyterhub_cookie_secret",
             root / "hub" / "jupyterhub.sqlite",
+            database,
         ]
         for path in private:
             assert path.exists(), path
             denied = as_user(outsider, f"open({str(path)!r}, 'rb').read()")
             assert "Permission denied" in denied.stderr, (path, denied)
+        # Nor reach the project's MLflow server but through the service, with hub credentials.
+        connect = (
+            f"import socket; s = socket.socket(socket.AF_UNIX); s.connect({str(socket_path)!r})"
+        )
+        denied = as_user(outsider, connect)
+        assert "Permission denied" in denied.stderr, denied
         # Nor may they list which projects and people there are.
         for folder in (root, root / "workspaces", root / "users"):
             denied = as_user(outsider, f"import os; os.listdir({str(folder)!r})")

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._machine import machine
 from tests.hubctl import free_port, running_hub
 from tests.waiting import wait_until
+from tests.widgets.browser import board_paint_ms
 
 USER = "alice"
 
@@ -105,15 +106,6 @@ def plain_mlflow_server(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, url
 
 
-def board_first_paint(runs: int) -> float | None:
-    """Milliseconds from render() to the painted table of ExperimentBoard, in Chromium."""
-    try:
-        from tests.widgets.browser import board_paint_ms
-    except ImportError:
-        return None
-    return board_paint_ms(runs)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=1000)
@@ -137,7 +129,7 @@ def main() -> None:
         finally:
             os.killpg(direct_process.pid, signal.SIGTERM)
             direct_process.wait(30)
-    paint = board_first_paint(1000)
+    paint = board_paint_ms()
     ratio = hub_token / direct
     print()
     print(f"Tracking: {calls} log_metric calls, MLflow's client, one request each")

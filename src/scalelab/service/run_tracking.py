@@ -37,8 +37,9 @@ def _millis() -> int:
 
 
 def _text(value: Any, limit: int) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text[:limit]
+    # As mlflow.log_param writes it: a notebook logging the same parameter again must write
+    # the same text, or MLflow refuses the change.
+    return str(value)[:limit]
 
 
 class TrackedRuns:

@@ -40,6 +40,9 @@ EXAMPLE_LEFT_OUT = (
     "data",
     "models",
     "reports",
+    "mlflow.db",  # MLflow's default store, when run outside ScaleLab
+    "mlruns",
+    ".scalelab",  # tuning studies
 )
 
 

@@ -247,3 +247,17 @@ def test_the_example_pipeline_runs_through_the_service(
     assert run.steps[3].lineage["outputs"]["reports/metrics.json"]
     log = (hub.data_root / "runs" / slug / run.id / "run.log").read_text()
     assert "evaluate: succeeded" in log
+    # The train step logged to its own nested MLflow run, with no configuration.
+    train = run.steps[2].tracking_run_id
+    tracking = f"mlflow/{slug}/api/2.0/mlflow"
+    logged = owner("GET", f"{tracking}/runs/get?run_id={train}").json()["run"]
+    metrics = {m["key"]: m["value"] for m in logged["data"]["metrics"]}
+    assert metrics["test_accuracy"] > 0.8
+    params = {p["key"]: p["value"] for p in logged["data"]["params"]}
+    assert params["n_estimators"] == "10"
+    search = {
+        "experiment_ids": [logged["info"]["experiment_id"]],
+        "filter": f"source_run_id = '{train}'",
+    }
+    models = owner("POST", f"{tracking}/logged-models/search", json=search).json()["models"]
+    assert [m["info"]["name"] for m in models] == ["model"]

@@ -18,6 +18,7 @@ import { readSettings, type ScaleLabSettings } from './common/settings';
 import { IScaleLabClient } from './common/tokens';
 import { diffLinkFromSearch, withoutDiffQuery } from './notifications/helpers';
 import { NotificationsModel } from './notifications/model';
+import { addModelCommands } from './models/commands';
 import { localStorageOrNull, showNotifications } from './notifications/toasts';
 import { ScaleLabPanel } from './panel';
 import { addProjectCommands } from './projects/commands';
@@ -27,10 +28,14 @@ export * from './common/api';
 export {
   CommandIDs,
   type CompareRunsArgs,
-  type OpenProjectDashboardArgs
+  type OpenExperimentsArgs,
+  type OpenProjectDashboardArgs,
+  type RegisterModelArgs
 } from './common/commands';
+export { experimentsUrl } from './common/links';
 export { createClient } from './common/connection';
 export { IScaleLabClient } from './common/tokens';
+export { ModelsModel } from './models/model';
 export { NotificationsModel } from './notifications/model';
 export { ScaleLabPanel, type ScaleLabPanelOptions } from './panel';
 export {
@@ -75,7 +80,7 @@ const plugin: JupyterFrontEndPlugin<IScaleLabClient> = {
   id: PLUGIN_ID,
   description:
     'ScaleLab side panel (signed-in user, service health, projects) and ' +
-    'project dashboards (runs, schedules, members, audit); notifications.',
+    'project dashboards (runs, schedules, models, members, audit, experiments); notifications.',
   autoStart: true,
   requires: [ILabShell],
   optional: [
@@ -129,6 +134,7 @@ const plugin: JupyterFrontEndPlugin<IScaleLabClient> = {
     });
     const { dashboards } = panel;
     addProjectCommands({ app, client, browser, dashboards, trans });
+    addModelCommands({ app, client, dashboards, trans });
     if (restorer) {
       restorer.add(panel, panel.id);
       void restorer.restore(dashboards.tracker, {

@@ -98,6 +98,24 @@ export type RunModel = Schemas['RunModel'];
 /** `GET api/projects/{slug}/runs` (newest first). */
 export type RunList = Schemas['RunList'];
 
+/** A run's MLflow run in the project's experiment, and its page in the MLflow UI. */
+export type MlflowRunModel = Schemas['MlflowRunModel'];
+
+/** One version of a registered model, with its aliases (newest first in its model). */
+export type ModelVersionModel = Schemas['ModelVersionModel'];
+
+/** A registered model of a project, with its versions (newest first). */
+export type RegisteredModelModel = Schemas['RegisteredModelModel'];
+
+/** `GET api/projects/{slug}/models`. */
+export type RegisteredModelList = Schemas['RegisteredModelList'];
+
+/** Body of `POST api/projects/{slug}/models`: register a run's logged model as a version. */
+export type ModelRegistration = Schemas['ModelRegistration'];
+
+/** Body of `PUT api/projects/{slug}/models/{name}/aliases/{alias}`. */
+export type AliasUpdate = Schemas['AliasUpdate'];
+
 /** `GET api/projects/{slug}/runs/{id}/diff?other=...&step=...`. */
 export type NotebookDiff = Schemas['NotebookDiff'];
 
@@ -234,6 +252,14 @@ function runPath(slug: string, id: string): string {
 /** `api/projects/{slug}/schedules/{id}` with the slug encoded. */
 function schedulePath(slug: string, id: number): string {
   return `${projectPath(slug)}/schedules/${encodeURIComponent(String(id))}`;
+}
+
+/** `api/projects/{slug}/models/{name}/aliases/{alias}` with the segments encoded. */
+function aliasPath(slug: string, name: string, alias: string): string {
+  return (
+    `${projectPath(slug)}/models/` +
+    `${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`
+  );
 }
 
 /** A request with a JSON body. */
@@ -437,6 +463,40 @@ export class ScaleLabClient {
       `${projectPath(slug)}/schedules/preview`,
       jsonInit('POST', body)
     );
+  }
+
+  /** The registered models of a project, each with its versions (newest first). */
+  listModels(slug: string): Promise<RegisteredModelList> {
+    return this.request<RegisteredModelList>(`${projectPath(slug)}/models`);
+  }
+
+  /** Register the model a run logged as a new version (deployer or more). */
+  registerModel(slug: string, body: ModelRegistration): Promise<RegisteredModelModel> {
+    return this.request<RegisteredModelModel>(
+      `${projectPath(slug)}/models`,
+      jsonInit('POST', body)
+    );
+  }
+
+  /** Point `alias` of model `name` at `version` (moved if set elsewhere; deployer or more). */
+  setModelAlias(
+    slug: string,
+    name: string,
+    alias: string,
+    version: string
+  ): Promise<RegisteredModelModel> {
+    const body: AliasUpdate = { version };
+    return this.request<RegisteredModelModel>(
+      aliasPath(slug, name, alias),
+      jsonInit('PUT', body)
+    );
+  }
+
+  /** Remove `alias` of model `name` (deployer or more). */
+  removeModelAlias(slug: string, name: string, alias: string): Promise<RegisteredModelModel> {
+    return this.request<RegisteredModelModel>(aliasPath(slug, name, alias), {
+      method: 'DELETE'
+    });
   }
 
   /** Notifications of my projects, newest first; only newer than `after`. */

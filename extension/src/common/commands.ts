@@ -22,14 +22,32 @@ export const CommandIDs = {
   /** Open the workspace of `project` (a slug) in the file browser. */
   openProject: 'scalelab:open-project',
   /** Open the dashboard of project `slug` in the main area, at `tab` if given. */
-  openProjectDashboard: 'scalelab:open-project-dashboard'
+  openProjectDashboard: 'scalelab:open-project-dashboard',
+  /** Open the experiments (MLflow UI) of project `slug` in a new browser tab. */
+  openExperiments: 'scalelab:open-experiments',
+  /** Register the model logged by run `run` of `project` (asks for name and aliases). */
+  registerModel: 'scalelab:register-model'
 } as const;
 
 /** Arguments of {@link CommandIDs.openProjectDashboard}. */
 export interface OpenProjectDashboardArgs {
   slug: string;
-  /** `overview`, `runs`, `schedules`, `members` or `audit`; default: as left. */
+  /** `overview`, `runs`, `schedules`, `models`, `members` or `audit`; default: as left. */
   tab?: string;
+}
+
+/** Arguments of {@link CommandIDs.openExperiments}. */
+export interface OpenExperimentsArgs {
+  slug: string;
+}
+
+/** Arguments of {@link CommandIDs.registerModel}. */
+export interface RegisterModelArgs {
+  project: string;
+  /** The ScaleLab run id (the service finds its MLflow run). */
+  run: string;
+  /** The run's notebook or pipeline, shown in the dialog. */
+  target?: string;
 }
 
 /** Arguments of {@link CommandIDs.compareRuns}. */

@@ -202,3 +202,41 @@ export function deploymentNotice(
     deployment.mode
   );
 }
+
+/** `text` on one line: runs of whitespace (newlines too) as one space. */
+export function singleLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * How long ago `at` was: `just now`, `5 min ago`, `3 hours ago`,
+ * `2 days ago`; the date past 30 days; `at` itself when unreadable.
+ */
+export function formatRelativeTime(
+  at: string,
+  now: number = Date.now(),
+  trans: TranslationBundle = plainTrans
+): string {
+  const time = Date.parse(at);
+  if (Number.isNaN(time)) {
+    return at;
+  }
+  // A time a little ahead (clocks differ) is "just now" too.
+  const seconds = Math.floor((now - time) / 1000);
+  if (seconds < 60) {
+    return trans.__('just now');
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return trans._n('%1 min ago', '%1 min ago', minutes);
+  }
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) {
+    return trans._n('%1 hour ago', '%1 hours ago', hours);
+  }
+  const days = Math.floor(hours / 24);
+  if (days < 30) {
+    return trans._n('%1 day ago', '%1 days ago', days);
+  }
+  return formatTimestamp(at).slice(0, 10);
+}

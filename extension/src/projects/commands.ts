@@ -1,8 +1,10 @@
 import { type JupyterFrontEnd } from '@jupyterlab/application';
+import { PageConfig } from '@jupyterlab/coreutils';
 import { type IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 
 import { type ScaleLabClient } from '../common/api';
 import { CommandIDs } from '../common/commands';
+import { experimentsUrl } from '../common/links';
 import { plainTrans, type TranslationBundle } from '../common/trans';
 import { isDashboardTab, type ProjectDashboards } from './dashboard';
 
@@ -17,9 +19,18 @@ export interface ProjectCommandsOptions {
   trans?: TranslationBundle;
 }
 
+/** The MLflow UI of project `slug`, as this lab's hub serves it. */
+export function projectExperimentsUrl(slug: string): string {
+  return experimentsUrl(slug, {
+    hubHost: PageConfig.getOption('hubHost'),
+    hubPrefix: PageConfig.getOption('hubPrefix')
+  });
+}
+
 /**
  * Register `scalelab:open-project-dashboard` (a project's dashboard in the
- * main area) and `scalelab:open-project` (its workspace in the file browser).
+ * main area), `scalelab:open-experiments` (its MLflow UI in a new browser
+ * tab) and `scalelab:open-project` (its workspace in the file browser).
  */
 export function addProjectCommands(options: ProjectCommandsOptions): void {
   const { app, client, browser, dashboards } = options;
@@ -36,6 +47,18 @@ export function addProjectCommands(options: ProjectCommandsOptions): void {
         throw new Error('scalelab:open-project-dashboard needs a slug');
       }
       return dashboards.open(slug, isDashboardTab(tab) ? tab : undefined);
+    }
+  });
+  app.commands.addCommand(CommandIDs.openExperiments, {
+    label: trans.__('Experiments'),
+    caption: trans.__("Open the project's experiments (MLflow) in a new browser tab"),
+    execute: args => {
+      const { slug } = args;
+      if (typeof slug !== 'string' || !slug) {
+        throw new Error('scalelab:open-experiments needs a slug');
+      }
+      // The service signs the browser in through the hub by itself.
+      window.open(projectExperimentsUrl(slug), '_blank', 'noopener');
     }
   });
   if (!browser) {

@@ -11,11 +11,14 @@ import {
   type ScaleLabClient,
   type ScheduleModel
 } from '../common/api';
+import { CommandIDs } from '../common/commands';
 import { button, el } from '../common/dom';
 import { projectPermissions } from '../common/helpers';
 import { scalelabIcon } from '../common/icons';
 import { DEFAULT_SETTINGS, type ScaleLabSettings } from '../common/settings';
 import { plainTrans, type TranslationBundle } from '../common/trans';
+import { ModelsModel } from '../models/model';
+import { ModelsView } from '../models/view';
 import { RunsModel } from '../runs/model';
 import { RunsView } from '../runs/view';
 import { SchedulesModel } from '../schedules/model';
@@ -24,13 +27,14 @@ import { type AskDeleteConfirmation, ProjectDetails } from './details';
 import { type ProjectsModel } from './model';
 
 /** The tabs of a project dashboard. */
-export type DashboardTab = 'overview' | 'runs' | 'schedules' | 'members' | 'audit';
+export type DashboardTab = 'overview' | 'runs' | 'schedules' | 'models' | 'members' | 'audit';
 
 /** The tabs, in order. */
 export const DASHBOARD_TABS: readonly DashboardTab[] = [
   'overview',
   'runs',
   'schedules',
+  'models',
   'members',
   'audit'
 ];
@@ -46,9 +50,9 @@ export interface ProjectDashboardOptions {
   slug: string;
   /** My projects: the shown one is looked up (and kept current) there. */
   projects: ProjectsModel;
-  /** For the runs, schedules, members and audit log. */
+  /** For the runs, schedules, models, members and audit log. */
   client: ScaleLabClient;
-  /** The cross-feature actions (open a workspace, an output, a diff, a run…). */
+  /** The cross-feature actions (open a workspace, an output, a diff, a run, the experiments…). */
   commands: CommandRegistry;
   trans?: TranslationBundle;
   /** The poll intervals; default: the schema's defaults. */
@@ -60,10 +64,11 @@ export interface ProjectDashboardOptions {
 /**
  * The dashboard of one project, one tab each: Overview (title, role,
  * workspace, rename/archive/delete, quick actions), Runs, Schedules,
- * Members and, for owners and hub admins, Audit.
+ * Models (the model registry), Members and, for owners and hub admins, Audit.
  *
- * It owns the {@link runsModel} and {@link schedulesModel} of its project;
- * they poll while the dashboard is shown.
+ * It owns the {@link runsModel}, {@link schedulesModel} and
+ * {@link modelsModel} of its project; they poll while the dashboard is shown
+ * (the schedules and models only while their tab is selected).
  */
 export class ProjectDashboard extends TabPanel {
   constructor(options: ProjectDashboardOptions) {
@@ -83,7 +88,12 @@ export class ProjectDashboard extends TabPanel {
       client,
       interval: settings.schedulesPollInterval
     });
+    this.modelsModel = new ModelsModel({
+      client,
+      interval: settings.schedulesPollInterval
+    });
     this._runs = new RunsView({ model: this.runsModel, commands, trans });
+    this._models = new ModelsView({ model: this.modelsModel, commands, trans });
     this._schedules = new SchedulesView({
       model: this.schedulesModel,
       client,
@@ -113,7 +123,9 @@ export class ProjectDashboard extends TabPanel {
       },
       quick(trans.__('Runs'), 'runs'),
       quick(trans.__('Schedules'), 'schedules'),
-      quick(trans.__('Members'), 'members')
+      quick(trans.__('Models'), 'models'),
+      quick(trans.__('Members'), 'members'),
+      this._experimentsButton()
     );
     this._quickActions.hidden = true;
     this._membersHost = el('div', { className: 'jp-ScaleLabDashboard-members' });
@@ -129,6 +141,7 @@ export class ProjectDashboard extends TabPanel {
       ),
       runs: this._page('runs', trans.__('Runs'), this._runs.node),
       schedules: this._page('schedules', trans.__('Schedules'), this._schedules.node),
+      models: this._page('models', trans.__('Models'), this._models.node),
       members: this._page('members', trans.__('Members'), this._membersHost),
       audit: this._page('audit', trans.__('Audit'), this._auditHost)
     };
@@ -151,6 +164,8 @@ export class ProjectDashboard extends TabPanel {
   readonly runsModel: RunsModel;
   /** The schedules of the project. */
   readonly schedulesModel: SchedulesModel;
+  /** The registered models of the project. */
+  readonly modelsModel: ModelsModel;
 
   /** The shown project, once found among mine. */
   get project(): ProjectModel | null {
@@ -178,6 +193,7 @@ export class ProjectDashboard extends TabPanel {
     }
     if (settings.schedulesPollInterval !== undefined) {
       this.schedulesModel.interval = settings.schedulesPollInterval;
+      this.modelsModel.interval = settings.schedulesPollInterval;
     }
   }
 
@@ -219,8 +235,10 @@ export class ProjectDashboard extends TabPanel {
     this._details?.dispose();
     this._runs.dispose();
     this._schedules.dispose();
+    this._models.dispose();
     this.runsModel.dispose();
     this.schedulesModel.dispose();
+    this.modelsModel.dispose();
     // The Audit page is not disposed with the tabs while it is not one.
     this._pages.audit.dispose();
     super.dispose();
@@ -258,16 +276,36 @@ export class ProjectDashboard extends TabPanel {
     return page;
   }
 
-  /** Poll the runs and schedules while `active` (the dashboard is shown). */
+  /** "Experiments": the project's MLflow UI in a new browser tab. */
+  private _experimentsButton(): HTMLButtonElement {
+    const { commands } = this._options;
+    const node = button(
+      this._trans.__('Experiments'),
+      () => {
+        void commands.execute(CommandIDs.openExperiments, { slug: this.slug });
+      },
+      {
+        testid: 'scalelab-dashboard-experiments',
+        title: this._trans.__("The project's experiments (MLflow), in a new browser tab")
+      }
+    );
+    node.disabled = !commands.hasCommand(CommandIDs.openExperiments);
+    return node;
+  }
+
+  /** Poll the runs, schedules and models while `active` (the dashboard is shown). */
   private _setActive(active: boolean): void {
     this._active = active;
     this.runsModel.setActive(active);
     this.schedulesModel.setActive(active);
     this.schedulesModel.setVisible(this.tab === 'schedules');
+    this.modelsModel.setActive(active);
+    this.modelsModel.setVisible(this.tab === 'models');
   }
 
   private _onTabChanged(): void {
     this.schedulesModel.setVisible(this.tab === 'schedules');
+    this.modelsModel.setVisible(this.tab === 'models');
     if (this.tab === 'audit' && this._details !== null) {
       const audit = this._details.audit;
       if (audit.node.open) {
@@ -313,6 +351,7 @@ export class ProjectDashboard extends TabPanel {
     }
     this.runsModel.setProject(project, user);
     this.schedulesModel.setProject(project, user);
+    this.modelsModel.setProject(project, user);
 
     const audit = this._pages.audit;
     const canAudit = projectPermissions(project, user).manage;
@@ -330,6 +369,7 @@ export class ProjectDashboard extends TabPanel {
   private readonly _trans: TranslationBundle;
   private readonly _runs: RunsView;
   private readonly _schedules: SchedulesView;
+  private readonly _models: ModelsView;
   private readonly _status: HTMLElement;
   private readonly _detailsHost: HTMLElement;
   private readonly _quickActions: HTMLElement;

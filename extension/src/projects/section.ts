@@ -19,7 +19,8 @@ export interface ProjectsSectionOptions {
   /**
    * A project's entry (and a new project) opens its dashboard
    * ({@link CommandIDs.openProjectDashboard}); "Open in file browser"
-   * executes {@link CommandIDs.openProject}.
+   * executes {@link CommandIDs.openProject}, "Experiments"
+   * {@link CommandIDs.openExperiments}.
    */
   commands: CommandRegistry;
   trans?: TranslationBundle;
@@ -107,6 +108,16 @@ export class ProjectsSection {
       },
       { testid: 'scalelab-quick-workspace' }
     );
+    this._experimentsButton = button(
+      trans.__('Experiments'),
+      () => {
+        void this._openExperiments();
+      },
+      {
+        testid: 'scalelab-quick-experiments',
+        title: trans.__("The project's experiments (MLflow), in a new browser tab")
+      }
+    );
     this._quickActions = el(
       'div',
       { className: 'jp-ScaleLabPanel-quick', testid: 'scalelab-quick-actions' },
@@ -116,7 +127,8 @@ export class ProjectsSection {
         'div',
         { className: 'jp-ScaleLabPanel-actions' },
         this._dashboardButton,
-        this._workspaceButton
+        this._workspaceButton,
+        this._experimentsButton
       )
     );
     this._current.append(this._hint, this._quickActions);
@@ -179,6 +191,20 @@ export class ProjectsSection {
         project: project.slug,
         workspace: project.workspace
       });
+    } catch (err) {
+      this.showError(errorMessage(err));
+    }
+  }
+
+  /** The current project's experiments (MLflow UI) in a new browser tab. */
+  private async _openExperiments(): Promise<void> {
+    const slug = this._model.currentSlug;
+    const { commands } = this._options;
+    if (slug === null || !commands.hasCommand(CommandIDs.openExperiments)) {
+      return;
+    }
+    try {
+      await commands.execute(CommandIDs.openExperiments, { slug });
     } catch (err) {
       this.showError(errorMessage(err));
     }
@@ -327,6 +353,7 @@ export class ProjectsSection {
     const commands = this._options.commands;
     this._dashboardButton.disabled = !commands.hasCommand(CommandIDs.openProjectDashboard);
     this._workspaceButton.disabled = !commands.hasCommand(CommandIDs.openProject);
+    this._experimentsButton.disabled = !commands.hasCommand(CommandIDs.openExperiments);
   }
 
   private readonly _options: ProjectsSectionOptions;
@@ -347,6 +374,7 @@ export class ProjectsSection {
   private readonly _currentRole: HTMLElement;
   private readonly _dashboardButton: HTMLButtonElement;
   private readonly _workspaceButton: HTMLButtonElement;
+  private readonly _experimentsButton: HTMLButtonElement;
   private readonly _quickActions: HTMLElement;
   private _shownError: ProjectsError | null = null;
   private _creating = false;

@@ -531,3 +531,29 @@ export function compareTarget(
   }
   return previousRunWithStep(runs, run, step.name);
 }
+
+/** The MLflow run of `run`, if it has one (services before tracking leave it out). */
+export function runTracking(run: Pick<RunModel, 'tracking'>): RunModel['tracking'] {
+  return run.tracking ?? null;
+}
+
+/**
+ * The MLflow UI page of a pipeline step's own (nested) MLflow run: the
+ * run's page with the step's run id; `null` when the step has none of its
+ * own or the run's page is not of the usual form.
+ */
+export function stepTrackingUrl(
+  run: Pick<RunModel, 'tracking'>,
+  step: Pick<StepModel, 'tracking_run_id'>
+): string | null {
+  const tracking = runTracking(run);
+  const stepRun = step.tracking_run_id ?? null;
+  if (tracking === null || stepRun === null || stepRun === tracking.run_id) {
+    return null;
+  }
+  const suffix = `/runs/${tracking.run_id}`;
+  if (!tracking.url.endsWith(suffix)) {
+    return null;
+  }
+  return tracking.url.slice(0, -tracking.run_id.length) + encodeURIComponent(stepRun);
+}

@@ -1,7 +1,7 @@
 import { type CommandRegistry } from '@lumino/commands';
 
 import { type RunModel, type StepModel } from '../common/api';
-import { CommandIDs, type CompareRunsArgs } from '../common/commands';
+import { CommandIDs, type CompareRunsArgs, type RegisterModelArgs } from '../common/commands';
 import {
   badge,
   button,
@@ -16,6 +16,7 @@ import {
 import { errorMessage, formatTimestamp } from '../common/helpers';
 import { ProjectListView } from '../common/listview';
 import { type TranslationBundle } from '../common/trans';
+import { canDeploy } from '../models/helpers';
 import { canEditSchedules } from '../schedules/helpers';
 import {
   canCancelRuns,
@@ -26,7 +27,9 @@ import {
   formatQueuePlace,
   formatStarted,
   isActiveStatus,
-  statusClass
+  runTracking,
+  statusClass,
+  stepTrackingUrl
 } from './helpers';
 import { type RunsModel } from './model';
 
@@ -35,9 +38,10 @@ export interface RunsViewOptions {
   model: RunsModel;
   /**
    * Where "Open output" ({@link CommandIDs.openOutput}), "Compare with
-   * previous run" ({@link CommandIDs.compareRuns}) and "Schedule…"
-   * ({@link CommandIDs.scheduleRun}) go; a command that is not registered
-   * disables its button.
+   * previous run" ({@link CommandIDs.compareRuns}), "Schedule…"
+   * ({@link CommandIDs.scheduleRun}) and "Register model…"
+   * ({@link CommandIDs.registerModel}) go; a command that is not registered
+   * disables (or hides) its button.
    */
   commands: CommandRegistry;
   trans?: TranslationBundle;
@@ -47,10 +51,21 @@ function statusBadge(status: string, testid: string): HTMLElement {
   return badge(status, statusClass(status), testid);
 }
 
+/** A link to a page of the MLflow UI, opened in a new browser tab. */
+function mlflowLink(url: string, testid: string, title: string, label: string): HTMLElement {
+  return el('a', {
+    className: 'jp-ScaleLabRuns-mlflowLink',
+    testid,
+    text: label,
+    title,
+    attrs: { href: url, target: '_blank', rel: 'noopener noreferrer' }
+  });
+}
+
 /**
  * The runs of the current project (a {@link RunsModel}), newest first,
- * with the details of the selected run (parameters, error, steps, open
- * output, compare, cancel).
+ * with the details of the selected run (parameters, error, its MLflow run,
+ * steps, open output, compare, cancel, register its model).
  */
 export class RunsView extends ProjectListView<RunsModel> {
   readonly node: HTMLElement;
@@ -233,6 +248,10 @@ export class RunsView extends ProjectListView<RunsModel> {
         })
       );
     }
+    const tracking = this._tracking(run);
+    if (tracking) {
+      node.append(tracking);
+    }
     if (isActiveStatus(run.status) && canCancelRuns(project, user)) {
       const cancel = button(
         trans.__('Cancel run'),
@@ -283,6 +302,45 @@ export class RunsView extends ProjectListView<RunsModel> {
       node.append(
         el('div', { className: 'jp-ScaleLabPanel-muted', text: trans.__('No steps yet.') })
       );
+    }
+    return node;
+  }
+
+  /** The run's MLflow link and, for deployers, "Register model…"; `null` without tracking. */
+  private _tracking(run: RunModel): HTMLElement | null {
+    const tracking = runTracking(run);
+    if (tracking === null) {
+      return null;
+    }
+    const trans = this.trans;
+    const { project, user } = this.model;
+    const node = el(
+      'div',
+      { className: 'jp-ScaleLabPanel-actions jp-ScaleLabRuns-tracking' },
+      mlflowLink(
+        tracking.url,
+        'scalelab-run-mlflow',
+        trans.__('MLflow run %1 (new browser tab)', tracking.run_id),
+        trans.__('MLflow')
+      )
+    );
+    if (
+      run.status === 'succeeded' &&
+      this._commands.hasCommand(CommandIDs.registerModel) &&
+      project?.archived !== true &&
+      canDeploy(project, user)
+    ) {
+      const register = button(
+        trans.__('Register model…'),
+        () => {
+          void this._register(run, register);
+        },
+        {
+          testid: 'scalelab-run-register-model',
+          title: trans.__('Register the model run %1 logged as a new version', run.id)
+        }
+      );
+      node.append(register);
     }
     return node;
   }
@@ -381,7 +439,19 @@ export class RunsView extends ProjectListView<RunsModel> {
       }
     );
     compare.disabled = previous === null || !this._commands.hasCommand(CommandIDs.compareRuns);
-    item.append(el('div', { className: 'jp-ScaleLabPanel-actions' }, open, compare));
+    const actions = el('div', { className: 'jp-ScaleLabPanel-actions' }, open, compare);
+    const stepUrl = stepTrackingUrl(run, step);
+    if (stepUrl !== null && step.tracking_run_id) {
+      actions.append(
+        mlflowLink(
+          stepUrl,
+          'scalelab-step-mlflow',
+          trans.__('MLflow run %1 of step %2 (new browser tab)', step.tracking_run_id, step.name),
+          trans.__('MLflow')
+        )
+      );
+    }
+    item.append(actions);
     return item;
   }
 
@@ -406,6 +476,21 @@ export class RunsView extends ProjectListView<RunsModel> {
       this._showDetailError(
         this.trans.__('Could not cancel the run: %1', errorMessage(err))
       );
+    }
+  }
+
+  private async _register(run: RunModel, control: HTMLButtonElement): Promise<void> {
+    control.disabled = true;
+    this._showDetailError(null);
+    const args: RegisterModelArgs = { project: run.project, run: run.id, target: run.target };
+    try {
+      await this._commands.execute(CommandIDs.registerModel, { ...args });
+    } catch (err) {
+      this._showDetailError(
+        this.trans.__('Could not register a model: %1', errorMessage(err))
+      );
+    } finally {
+      control.disabled = false;
     }
   }
 

@@ -1,4 +1,3 @@
-import { Dialog } from '@jupyterlab/apputils';
 import type { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
@@ -10,6 +9,7 @@ import {
   type ScaleLabClient,
   type ScheduleModel
 } from '../common/api';
+import { askSaveDialog } from '../common/dialogs';
 import { el, errorLine, input, select, setError } from '../common/dom';
 import { errorMessage } from '../common/helpers';
 import { plainTrans, type TranslationBundle } from '../common/trans';
@@ -519,63 +519,8 @@ export class ScheduleForm extends Widget {
 }
 
 /**
- * A dialog whose Save button saves the form first: it closes only when
- * saving worked, and stays disabled while the form cannot be saved.
- */
-class ScheduleDialog extends Dialog<ScheduleModel | null> {
-  constructor(options: Partial<Dialog.IOptions<ScheduleModel | null>>, form: ScheduleForm) {
-    super(options);
-    this._form = form;
-    this._buttonCount = options.buttons?.length ?? 0;
-    this._accept = (options.buttons ?? []).map(b => b.accept);
-  }
-
-  handleEvent(event: Event): void {
-    super.handleEvent(event);
-    if (event.type === 'input') {
-      this._updateSave();
-    }
-  }
-
-  resolve(index?: number): void {
-    const i = index ?? this._buttonCount - 1;
-    if (!this._accept[i] || this._done) {
-      super.resolve(index);
-      return;
-    }
-    if (!this._form.canSave()) {
-      return;
-    }
-    void this._form.save().then(saved => {
-      if (saved && !this.isDisposed) {
-        this._done = true;
-        super.resolve(i);
-      }
-    });
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    this._updateSave();
-  }
-
-  private _updateSave(): void {
-    const save = this.node.querySelector<HTMLButtonElement>(
-      '.jp-Dialog-footer button.jp-mod-accept'
-    );
-    if (save && !this._form.canSave()) {
-      save.disabled = true;
-    }
-  }
-
-  private readonly _form: ScheduleForm;
-  private readonly _buttonCount: number;
-  private readonly _accept: boolean[];
-  private _done = false;
-}
-
-/**
- * Show the schedule dialog (create, or edit `options.schedule`).
+ * Show the schedule dialog (create, or edit `options.schedule`): Save
+ * closes it only once the schedule was saved.
  *
  * Resolves to the saved schedule, or `null` when cancelled.
  */
@@ -583,25 +528,15 @@ export async function askSchedule(options: ScheduleFormOptions): Promise<Schedul
   const form = new ScheduleForm(options);
   const trans = options.trans ?? plainTrans;
   const schedule = options.schedule ?? null;
-  const dialog = new ScheduleDialog(
-    {
-      title: schedule
-        ? trans.__('Edit schedule %1', schedule.name)
-        : trans.__('Schedule %1', options.target),
-      body: form,
-      buttons: [
-        Dialog.cancelButton({ label: trans.__('Cancel') }),
-        Dialog.okButton({ label: trans.__('Save'), ariaLabel: trans.__('Save schedule') })
-      ],
-      focusNodeSelector: '[name="name"]'
-    },
-    form
-  );
-  const result = await dialog.launch();
-  if (!result.button.accept) {
-    return null;
-  }
-  return result.value;
+  return askSaveDialog(form, form, {
+    title: schedule
+      ? trans.__('Edit schedule %1', schedule.name)
+      : trans.__('Schedule %1', options.target),
+    saveLabel: trans.__('Save'),
+    saveAriaLabel: trans.__('Save schedule'),
+    focusNodeSelector: '[name="name"]',
+    trans
+  });
 }
 
 /**

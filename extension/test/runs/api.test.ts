@@ -24,7 +24,8 @@ const RUN: RunModel = {
   error: null,
   queue_position: null,
   environment: {},
-  steps: []
+  steps: [],
+  tracking: null
 };
 
 

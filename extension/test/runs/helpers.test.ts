@@ -51,6 +51,7 @@ function step(overrides: Partial<StepModel> = {}): StepModel {
     reused_from: null,
     output: 'runs/churn/r/train.ipynb',
     lineage: null,
+    tracking_run_id: null,
     ...overrides
   };
 }
@@ -73,6 +74,7 @@ function run(id: string, created_at: string, overrides: Partial<RunModel> = {}):
     queue_position: null,
     environment: {},
     steps: [step()],
+    tracking: null,
     ...overrides
   };
 }

@@ -28,11 +28,13 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._machine import machine
+from scalelab.tracking.quiet import NO_TELEMETRY
 from tests.hubctl import free_port, running_hub
 from tests.waiting import wait_until
 from tests.widgets.browser import board_paint_ms
 
 USER = "alice"
+os.environ.update(NO_TELEMETRY)
 
 
 def log_metrics(uri: str, token: str, calls: int) -> float:

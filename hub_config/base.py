@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scalelab.hub.demo import read_accounts
 from scalelab.hub.settings import HubSettings
+from scalelab.tracking.quiet import NO_TELEMETRY
 
 here = Path(__file__).resolve().parent
 s = HubSettings.from_environ()
@@ -52,7 +53,11 @@ c.JupyterHub.services = [
         "display": True,
         "url": f"http://127.0.0.1:{s.service_port}",
         "command": [sys.executable, "-m", "scalelab.service"],
-        "environment": {"SCALELAB_DATA_ROOT": s.data_root, "SCALELAB_PUBLIC_URL": s.public_url},
+        "environment": {
+            "SCALELAB_DATA_ROOT": s.data_root,
+            "SCALELAB_PUBLIC_URL": s.public_url,
+            **NO_TELEMETRY,  # for the runs' kernels and the MLflow servers it starts
+        },
         "oauth_no_confirm": True,
     }
 ]
@@ -95,6 +100,7 @@ c.Spawner.environment = {
     "SCALELAB_PUBLIC_URL": s.public_url,
     "SCALELAB_WORKSPACES": str(data.workspaces),
     "SCALELAB_RUNS": str(data.runs),
+    **NO_TELEMETRY,  # MLflow in people's kernels
 }
 # Project workspaces appear in each member's file browser as projects/<slug>/.
 c.Spawner.args = [

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from scalelab.tracking.quiet import NO_TELEMETRY
 
 from .hubctl import Hub, running_hub
 from .pg import Postgres, start_postgres
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 _db_names = itertools.count()
+# MLflow in the tests' own processes (and those they start): nothing sent to MLflow's hosts.
+os.environ.update(NO_TELEMETRY)
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 
+from ..tracking.quiet import NO_TELEMETRY
 from ..workspaces import SLUG
 from .contents import PROJECTS, ProjectContentsManager
 from .forward import ScaleLabServerConfig
@@ -32,10 +33,14 @@ def project_of(path: str | None) -> str | None:
 def project_env(slug: str, service_url: str, token: str) -> dict[str, str]:
     """What a kernel working for project `slug` finds in its environment."""
     return {
+        **NO_TELEMETRY,
         "SCALELAB_PROJECT": slug,
         "MLFLOW_TRACKING_URI": f"{service_url.rstrip('/')}/mlflow/{slug}",
         "MLFLOW_TRACKING_TOKEN": token,
         "MLFLOW_EXPERIMENT_NAME": slug,
+        # MLflow would print links on the service's own port, which browsers do not reach;
+        # ExperimentBoard and scalelab.tracking.links give the hub's.
+        "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
     }
 
 

@@ -18,6 +18,7 @@ from ..identity import Identity
 from ..roles import RoleName, includes
 from ..runs.records import MlflowLink, Run, Step
 from ..store import projects as repo
+from ..tracking.quiet import NO_TELEMETRY
 from .run_tokens import RunGrant, RunTokens
 
 if TYPE_CHECKING:
@@ -175,10 +176,12 @@ class RunTrackingHooks:
             RunGrant(run.id, self.project_id, self.slug, run.triggered_by or "scalelab", role)
         )
         return {
+            **NO_TELEMETRY,
             "SCALELAB_PROJECT": self.slug,
             "MLFLOW_TRACKING_URI": f"{self.tracked.service_url}mlflow/{self.slug}",
             "MLFLOW_TRACKING_TOKEN": token,
             "MLFLOW_EXPERIMENT_NAME": self.slug,
+            "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",  # links on the service's port
         }
 
     async def step_started(self, run: Run, step: Step) -> dict[str, str]:

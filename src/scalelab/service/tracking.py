@@ -30,6 +30,7 @@ from ..dataroot import DataRoot
 from ..errors import ScaleLabError
 from ..processfolders import make_process_folder
 from ..store.databases import ensure_database
+from ..tracking.quiet import NO_TELEMETRY
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -38,6 +39,7 @@ SOCKET_DIR_PREFIX = "scalelab-tracking-"
 # names that resolve to their sockets.
 BACKEND_HEADERS = {"Host": "localhost"}
 BACKEND_ENV = {
+    **NO_TELEMETRY,
     "MLFLOW_LOGGING_LEVEL": "WARNING",
     # MLflow's job runner (eight more processes of ~250 MB each) serves the GenAI routes the
     # proxy refuses anyway.

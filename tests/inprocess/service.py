@@ -95,8 +95,9 @@ class TableDirectory(HubDirectory):
 class InProcessService:
     """Looks like tests.hubctl.Hub to the service tests: `service_url`, `data_root`, tokens."""
 
-    def __init__(self, data_root: Path) -> None:
+    def __init__(self, data_root: Path, config: dict[str, Any] | None = None) -> None:
         self.data_root = data_root
+        self.extra_config = config or {}  # sections, as c.<Section>.<option> = value
         self.port = free_port()
         self.table = Accounts()
         self.app: ScaleLab | None = None
@@ -155,6 +156,8 @@ class InProcessService:
                 }
             }
         )
+        for section, options in self.extra_config.items():
+            config[section].update(options)
         self._thread.start()
 
         def build() -> None:
@@ -176,8 +179,10 @@ class InProcessService:
 
 
 @contextmanager
-def in_process_service(data_root: Path) -> Iterator[InProcessService]:
-    service = InProcessService(data_root)
+def in_process_service(
+    data_root: Path, config: dict[str, Any] | None = None
+) -> Iterator[InProcessService]:
+    service = InProcessService(data_root, config)
     service.start()
     try:
         yield service

@@ -66,3 +66,24 @@ def test_a_server_that_cannot_start_gives_a_clear_503(
     assert "\n" not in message
     r = callers[ROLE_USERS["owner"]]("GET", f"mlflow/{slug}/{API}/experiments/search?max_results=5")
     assert r.status_code == 200, r.text
+
+
+def test_a_client_logging_through_a_crash_loses_nothing(
+    hub: InProcessService, callers: dict[str, Caller], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MLflow's client retries what the crash cut short; the restarted server has it all."""
+    slug = make_project(callers)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"{hub.service_url}mlflow/{slug}")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", hub.token_for(ROLE_USERS["owner"]))
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    run = client.create_run(client.get_experiment_by_name(slug).experiment_id)
+    backends = hub.app.tracking  # type: ignore[union-attr]
+    (backend,) = [b for b in backends.backends.values() if b.slug == slug]
+    for step in range(30):
+        if step == 10:
+            os.killpg(backend.process.pid, signal.SIGKILL)
+        client.log_metric(run.info.run_id, "loss", 1.0 / (step + 1), step=step)
+    history = client.get_metric_history(run.info.run_id, "loss")
+    assert sorted(m.step for m in history) == list(range(30))

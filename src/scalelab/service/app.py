@@ -332,7 +332,9 @@ class ScaleLab(Application):
             parent=self, store=self.store, directory=self.directory, data=self.data
         )
         self.workspace_access.protect(self.data.path)
-        self.tracking = TrackingBackends(Tracking(parent=self), self.data, self.base_url)
+        self.tracking = TrackingBackends(
+            Tracking(parent=self), self.data, self.base_url, service_db_url=self.db_url
+        )
         self.run_tokens = RunTokens()
         self.tracked_runs = TrackedRuns(
             backends=self.tracking,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
+from sqlalchemy.engine import make_url
 from tornado import httpclient, netutil
 from traitlets import Float, Integer, List, Unicode
 from traitlets.config import LoggingConfigurable
@@ -58,7 +59,9 @@ class Tracking(LoggingConfigurable):
         "",
         help="""SQLAlchemy URL of each project's MLflow database, with `{project_id}` in it, e.g.
         postgresql+psycopg://scalelab@dbhost/scalelab_mlflow_{project_id} (the database is
-        created if missing). Empty: a SQLite file per project in the data root.""",
+        created if missing). Empty: the kind of the service's database: a database
+        `<service database>_mlflow_<project id>` on the same PostgreSQL server, or a SQLite file
+        per project in the data root.""",
     ).tag(config=True)
 
     idle_timeout = Float(
@@ -159,8 +162,11 @@ class SocketResolver(netutil.Resolver):
 class TrackingBackends:
     """The projects' MLflow servers of this service process."""
 
-    def __init__(self, config: Tracking, data: DataRoot, base_url: str) -> None:
+    def __init__(
+        self, config: Tracking, data: DataRoot, base_url: str, service_db_url: str = ""
+    ) -> None:
         self.config = config
+        self.service_db_url = service_db_url
         self.log = config.log
         self.data = data
         self.base_url = base_url  # the service's prefix: /services/scalelab/
@@ -190,6 +196,10 @@ class TrackingBackends:
     def store_url(self, project_id: int) -> str:
         if self.config.store_url:
             return self.config.store_url.replace("{project_id}", str(project_id))
+        service = make_url(self.service_db_url) if self.service_db_url else None
+        if service is not None and service.get_backend_name() == "postgresql":
+            name = f"{service.database}_mlflow_{project_id}"
+            return service.set(database=name).render_as_string(hide_password=False)
         return f"sqlite:///{self.folder(project_id) / 'mlflow.sqlite'}"
 
     def url(self, backend: Backend, path: str) -> str:

@@ -87,3 +87,14 @@ def test_a_client_logging_through_a_crash_loses_nothing(
         client.log_metric(run.info.run_id, "loss", 1.0 / (step + 1), step=step)
     history = client.get_metric_history(run.info.run_id, "loss")
     assert sorted(m.step for m in history) == list(range(30))
+
+
+def test_an_archived_projects_experiments_are_read_only(callers: dict[str, Caller]) -> None:
+    slug = make_project(callers)
+    owner = callers[ROLE_USERS["owner"]]
+    assert owner("POST", f"api/projects/{slug}/archive").status_code == 200
+    r = owner("GET", f"mlflow/{slug}/{API}/experiments/get-by-name?experiment_name={slug}")
+    assert r.status_code == 200, r.text
+    body = {"experiment_id": r.json()["experiment"]["experiment_id"]}
+    r = owner("POST", f"mlflow/{slug}/{API}/runs/create", json=body)
+    assert r.status_code == 409 and "archived" in r.json()["message"]

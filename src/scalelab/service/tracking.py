@@ -172,7 +172,7 @@ class TrackingBackends:
         self.base_url = base_url  # the service's prefix: /services/scalelab/
         self.backends: dict[int, Backend] = {}
         # Who holds which role where, for the proxy: asked of the database at most this often.
-        self.roles: ExpiringCache[tuple[Any, str], tuple[int, Any]] = ExpiringCache(
+        self.roles: ExpiringCache[tuple[Any, str], tuple[int, Any, bool]] = ExpiringCache(
             config.token_check_seconds
         )
         self._locks: dict[int, asyncio.Lock] = {}

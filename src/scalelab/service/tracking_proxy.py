@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 from tornado import httpclient, httputil, web
 
-from ..errors import Forbidden, InvalidInput, NotFound
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..identity import Identity
 from ..roles import ROLE_GRANTS, RoleName, includes
 from ..store import projects as repo
@@ -73,6 +73,9 @@ class TrackingProxyHandler(BaseHandler):
         self._buffered: list[bytes] | None = None
         self._upstream: asyncio.Future[httpclient.HTTPResponse] | None = None
         self._csrf_refusal = ""
+        self._status = 502
+        self._headers_in = httputil.HTTPHeaders()
+        self.archived = False
         tracking = self.app.tracking
         self.write_grace_seconds = tracking.config.token_check_seconds
         self.request.connection.set_max_body_size(tracking.config.max_upload_size)  # type: ignore[attr-defined]
@@ -96,11 +99,13 @@ class TrackingProxyHandler(BaseHandler):
             raise InvalidInput(problem)
         needed = decision.role
         assert needed is not None
-        if not (self.identity.admin and self.role is None) and not includes(self.role, needed):
+        if not self.identity.admin and not includes(self.role, needed):
             raise Forbidden(
                 f"this needs the {needed} role in project {self.slug!r} "
                 f"({ROLE_GRANTS[needed]}); you are {self.role}"
             )
+        if self.archived and needed != "viewer":
+            raise Conflict(f"project {self.slug!r} is archived; restore it first")
         try:
             backend = await tracking.get(self.project_id, self.slug)
         except TrackingUnavailable as exc:
@@ -114,7 +119,7 @@ class TrackingProxyHandler(BaseHandler):
     def _authorize_member(self) -> None:
         cached = self.app.tracking.roles.get((self.identity, self.slug))
         if cached is not None:
-            self.project_id, self.role = cached
+            self.project_id, self.role, self.archived = cached
             return
         with self.app.store.session() as session:
             project, role = (
@@ -125,8 +130,9 @@ class TrackingProxyHandler(BaseHandler):
             if project is None or (role is None and not self.identity.admin):
                 raise NotFound(f"no project named {self.slug!r}")
             self.project_id = project.id
+            self.archived = project.archived_at is not None
         self.role = role
-        self.app.tracking.roles.put((self.identity, self.slug), (project.id, role))
+        self.app.tracking.roles.put((self.identity, self.slug), (project.id, role, self.archived))
 
     def _authorize_run(self, token: str) -> None:
         grant = self.app.run_tokens.grant(token)

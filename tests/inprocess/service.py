@@ -156,6 +156,8 @@ class InProcessService:
                 }
             }
         )
+        # Every project that runs anything gets an MLflow server: keep few of them at once.
+        config["Tracking"].update({"max_servers": 3})
         for section, options in self.extra_config.items():
             config[section].update(options)
         self._thread.start()

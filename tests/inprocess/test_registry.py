@@ -61,6 +61,9 @@ def test_deployers_register_a_runs_model_and_move_aliases(
         "DELETE", f"api/projects/{slug}/models/tumours/aliases/champion"
     )
     assert r.status_code == 403
+    r = deployer("DELETE", f"api/projects/{slug}/models/tumours/aliases/champion")
+    assert r.status_code == 200, r.text
+    assert [v["aliases"] for v in r.json()["versions"]] == [["challenger"], []]
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,10 @@ WHO_MAY: dict[tuple[str, str], str] = {
     ("patch", "/api/projects/{slug}/schedules/{schedule_id}"): "editor",
     ("delete", "/api/projects/{slug}/schedules/{schedule_id}"): "editor",
     ("get", "/api/projects/{slug}/schedules/{schedule_id}/history"): "viewer",
+    ("get", "/api/projects/{slug}/models"): "viewer",
+    ("post", "/api/projects/{slug}/models"): "deployer",
+    ("put", "/api/projects/{slug}/models/{name}/aliases/{alias}"): "deployer",
+    ("delete", "/api/projects/{slug}/models/{name}/aliases/{alias}"): "deployer",
     ("get", "/api/notifications"): "anyone",
 }
 # Statuses that show the caller got past authorization, where not 200.
@@ -60,6 +64,10 @@ OK_STATUS = {
     ("post", "/api/projects/{slug}/runs/{run_id}/cancel"): 409,  # the run has finished
     ("post", "/api/projects/{slug}/schedules"): 201,
     ("delete", "/api/projects/{slug}/schedules/{schedule_id}"): 204,
+    # Past authorization: the run logged no model; the model has no such alias.
+    ("post", "/api/projects/{slug}/models"): 400,
+    ("put", "/api/projects/{slug}/models/{name}/aliases/{alias}"): 404,
+    ("delete", "/api/projects/{slug}/models/{name}/aliases/{alias}"): 404,
 }
 
 CALLERS = ["anonymous", OUTSIDER, *ROLE_USERS.values(), "admin"]
@@ -96,9 +104,15 @@ def request_for(
     method: str, path: str, slug: str, run_id: str, schedule_id: str = "0"
 ) -> tuple[str, dict[str, Any]]:
     """A valid request for the operation: a caller allowed to make it must succeed."""
-    url = path.format(slug=slug, kind="user", name=EXTRA, run_id=run_id, schedule_id=schedule_id)
+    url = path.format(
+        slug=slug, kind="user", name=EXTRA, run_id=run_id, schedule_id=schedule_id, alias="champion"
+    )
     kwargs: dict[str, Any] = {}
-    if path.endswith("/schedules") and method == "post":
+    if path.endswith("/models") and method == "post":
+        kwargs["json"] = {"run_id": run_id, "name": "matrix"}
+    elif path.endswith("{alias}") and method == "put":
+        kwargs["json"] = {"version": "1"}
+    elif path.endswith("/schedules") and method == "post":
         kwargs["json"] = SCHEDULE | {"name": new_slug("s")}
     elif path.endswith("/preview"):
         kwargs["json"] = {"cron": "0 6 * * *", "timezone": "Europe/Paris"}
@@ -157,7 +171,7 @@ def test_role_matrix(
             ).status_code
             == 200
         )
-    needs_run = "/runs" in path or path.endswith("/parameters")
+    needs_run = "/runs" in path or path.endswith(("/parameters", "/models"))
     run_id = finished_run(callers, hub, project) if needs_run else "none"
     schedule_id = paused_schedule(callers, hub, project) if "/schedules" in path else "0"
     url, kwargs = request_for(method, path, project, run_id, schedule_id)

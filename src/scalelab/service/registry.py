@@ -199,9 +199,8 @@ class ModelAliasHandler(RegistryScoped):
 
     async def delete(self, slug: str, name: str, alias: str) -> None:
         self.refuse_if_archived()
-        await self.mlflow(
-            "DELETE", f"registered-models/alias?name={quote(name)}&alias={quote(alias)}"
-        )
+        # MLflow reads a DELETE's parameters from its JSON body.
+        await self.mlflow("DELETE", "registered-models/alias", {"name": name, "alias": alias})
         await self._answer(name)
 
     async def _answer(self, name: str) -> None:

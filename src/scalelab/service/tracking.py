@@ -70,6 +70,12 @@ class Tracking(LoggingConfigurable):
         "(it starts again on the next request).",
     ).tag(config=True)
 
+    max_servers = Integer(
+        6,
+        help="""Projects' MLflow servers running at once (each takes ~450 MB). Starting one
+        more stops the one unused the longest; it starts again at its next request.""",
+    ).tag(config=True)
+
     start_timeout = Float(
         120.0, help="Seconds a project's MLflow server may take to start answering."
     ).tag(config=True)
@@ -225,10 +231,18 @@ class TrackingBackends:
                         slug,
                         backend.process.returncode,
                     )
+            await self._make_room()
             backend = await self._start(project_id, slug)
             self.backends[project_id] = backend
             self._start_idle_watch()
             return backend
+
+    async def _make_room(self) -> None:
+        """Stop the least recently used servers while the limit would be passed."""
+        while len(self.backends) >= max(1, self.config.max_servers):
+            oldest = min(self.backends.values(), key=lambda b: b.last_used)
+            self.log.info("Stopping the MLflow server of project %s to start another", oldest.slug)
+            await self.stop(oldest.project_id)
 
     async def _start(self, project_id: int, slug: str) -> Backend:
         folder = self.folder(project_id)
@@ -326,6 +340,7 @@ class TrackingBackends:
             body=json.dumps(body) if body is not None else None,
             request_timeout=60,
             raise_error=False,
+            allow_nonstandard_methods=True,  # DELETE with a body, as MLflow wants it
         )
         if response.code == 599:
             raise TrackingUnavailable(

@@ -201,6 +201,23 @@ class Hub:
     def leftover_ports(self) -> list[int]:
         return [p for p in self.ports.values() if not port_is_free(p)]
 
+    def service_pids(self, module: str = "scalelab.service") -> list[int]:
+        """The processes of this deployment started as `python -m <module>`."""
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                args = (proc / "cmdline").read_bytes().split(b"\0")
+                environ = (proc / "environ").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if module.encode() in args and (
+                f"SCALELAB_DATA_ROOT={self.data_root}".encode() in environ
+            ):
+                found.append(int(proc.name))
+        return found
+
 
 def make_hub(data_root: Path, extra_config: str = "", **extra_env: str) -> Hub:
     from scalelab.hub.demo import ensure_accounts

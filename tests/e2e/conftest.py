@@ -55,6 +55,8 @@ def log_in(page: Page, hub: Hub, user: str) -> None:
     page.fill("#password_input", hub.accounts[user])
     page.click("button[type=submit], input[type=submit]")
     page.wait_for_url(f"**/user/{user}/lab**", timeout=120_000)
+    # A fresh layout: the user's server keeps the tabs an earlier test left open.
+    page.goto(page.url.split("/lab")[0] + "/lab?reset")
     page.wait_for_selector("#jp-main-dock-panel", timeout=120_000)
 
 

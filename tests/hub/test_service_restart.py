@@ -16,21 +16,6 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.hub
 
 
-def service_pids(data_root: Path) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            environ = (proc / "environ").read_bytes()
-        except OSError:
-            continue
-        if b"scalelab.service" in cmdline and f"SCALELAB_DATA_ROOT={data_root}".encode() in environ:
-            found.append(int(proc.name))
-    return found
-
-
 def test_a_killed_service_leaves_a_consistent_record(tmp_path: Path) -> None:
     with running_hub(tmp_path) as hub:
         headers = {"Authorization": f"token {hub.token_for('alice')}"}
@@ -48,7 +33,9 @@ def test_a_killed_service_leaves_a_consistent_record(tmp_path: Path) -> None:
         ).json()
         wait_until((folder / "pid").exists, 60, 0.1)
         kernel = int((folder / "pid").read_text())
-        [service] = service_pids(hub.data_root)
+        [service] = hub.service_pids()
+        # The run made the project's MLflow server start: it must not outlive its service.
+        [tracking] = hub.service_pids("scalelab.service.tracking_backend")
         os.kill(service, signal.SIGKILL)
 
         def restarted() -> requests.Response | None:
@@ -56,7 +43,7 @@ def test_a_killed_service_leaves_a_consistent_record(tmp_path: Path) -> None:
                 r = requests.get(f"{api}/restart/runs/{run['id']}", headers=headers, timeout=5)
             except requests.ConnectionError:
                 return None
-            if r.status_code == 200 and service_pids(hub.data_root) != [service]:
+            if r.status_code == 200 and hub.service_pids() != [service]:
                 return r
             return None
 
@@ -66,6 +53,9 @@ def test_a_killed_service_leaves_a_consistent_record(tmp_path: Path) -> None:
         assert record["status"] == "failed"
         assert record["error"] == "the service stopped during this run"
         assert record["steps"][0]["status"] == "failed"
+        wait_until(
+            lambda: not Path(f"/proc/{tracking}").exists(), 15, 0.2, "MLflow outlived the service"
+        )
         # The orphaned kernel notices its parent is gone.
         wait_until(
             lambda: not Path(f"/proc/{kernel}").exists(), 15, 0.2, "kernel outlived the service"

@@ -162,13 +162,10 @@ def test_a_non_members_kernel_reads_no_project_home_or_secret(
         r = requests.get(tracking + "?max_results=1", headers=call, timeout=120)
         assert r.status_code == 200, r.text  # the project's MLflow server runs
         (database,) = (root / "tracking").glob("*/mlflow.sqlite")
-        (socket_path,) = [  # the hub's service's, not one of this test process
-            p
-            for p in Path(tempfile.gettempdir()).glob(
-                f"scalelab-tracking-*/{database.parent.name}.sock"
-            )
-            if not p.parent.name.startswith(f"scalelab-tracking-{os.getpid()}-")
-        ]
+        [service] = hub.service_pids()
+        (socket_path,) = Path(tempfile.gettempdir()).glob(
+            f"scalelab-tracking-{service}-*/{database.parent.name}.sock"
+        )
         hub.start_server(owner)
         hub.start_server(outsider)  # their kernels run as the account this spawn made
         notes = root / "users" / owner / "notes.txt"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from scalelab.runs.records import UNFINISHED
 from scalelab.schedules.cron import Cron
 from scalelab.store import Store
 from scalelab.store import projects as projects_repo
@@ -202,3 +203,13 @@ def runs(store: Store, schedule_id: int) -> list[RunRow]:
 
 def wait_for(check: Callable[[], Any], timeout: float = 60, what: str = "") -> Any:
     return wait_until(check, timeout, 0.2, what or repr(check))
+
+
+def wait_for_runs_to_end(store: Store, schedule_ids: Iterable[int], timeout: float = 120) -> None:
+    """Until every run these schedules made has ended: a fire time after that is not an overlap."""
+    ids = list(schedule_ids)
+    wait_for(
+        lambda: all(r.status not in UNFINISHED for s in ids for r in runs(store, s)),
+        timeout,
+        "the runs of the fire times so far to end",
+    )

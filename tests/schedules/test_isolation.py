@@ -17,7 +17,7 @@ from scalelab.service.app import ScaleLab
 from scalelab.store.models import NotificationRow
 
 from .clock import CLOCK_FILE_ENV, set_clock
-from .conftest import Project, ServiceProcess, events, prepare, runs, wait_for
+from .conftest import Project, ServiceProcess, events, prepare, runs, wait_for, wait_for_runs_to_end
 
 T0 = datetime(2030, 1, 7, 10, 59, 58, tzinfo=UTC)
 DUES = [T0.replace(second=0) + timedelta(minutes=m) for m in (1, 2)]
@@ -62,6 +62,7 @@ def test_a_schedule_that_cannot_start_does_not_stop_the_others(
         return all(len(e) == count and e[-1].outcome != "starting" for e in fired)
 
     wait_for(lambda: settled(1), what="the 11:00 fire times")
+    wait_for_runs_to_end(store, good)
     set_clock(clock, DUES[1] - timedelta(seconds=2))
     wait_for(lambda: settled(2), what="the 11:01 fire times")
 

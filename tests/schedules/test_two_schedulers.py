@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.pg import Postgres
 
 from .clock import set_clock
-from .conftest import ServiceProcess, events, prepare, runs, wait_for
+from .conftest import ServiceProcess, events, prepare, runs, wait_for, wait_for_runs_to_end
 
 T0 = datetime(2030, 1, 7, 10, 59, 58, tzinfo=UTC)
 SCHEDULES = 12
@@ -35,6 +35,7 @@ def test_two_schedulers_fire_each_time_once(
         return sum(e.outcome == "queued" for s in ids for e in events(store, s))
 
     wait_for(lambda: queued() == SCHEDULES, what="the 11:00 fire times")
+    wait_for_runs_to_end(store, ids)
     set_clock(clock, dues[1] - timedelta(seconds=2))
     wait_for(lambda: queued() == 2 * SCHEDULES, what="the 11:01 fire times")
 

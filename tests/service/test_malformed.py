@@ -6,6 +6,7 @@ import json
 import os
 import tarfile
 import time
+from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +76,9 @@ def test_every_route_answers_405_to_every_method_it_lacks(
 ) -> None:
     owner = callers[OWNER]
     for path, operations in DOC["paths"].items():
-        url = path.lstrip("/").format(
-            slug=project, kind="user", name="x", run_id="r", schedule_id="1"
-        )
+        # Any value does for a parameter the 405 comes before; the slug must exist.
+        values = defaultdict(lambda: "x", slug=project, kind="user", schedule_id="1")
+        url = path.lstrip("/").format_map(values)
         allowed = [m.upper() for m in operations]
         for method in set(METHODS) - set(allowed):
             r = owner(method, url)

@@ -9,11 +9,12 @@ Measured, each on a fresh SQLite RDB storage in a temporary folder (the default 
   process: `optuna.create_study(storage=<sqlite url>)` then `study.optimize(n_trials=N)`.
   The steady per-trial time of each is the span of its trials in the storage (first start to
   last end) / (N - 1): it leaves out the fixed costs (tune's worker start-up, study creation,
-  the supervisor's 0.5 s polling, which rounds tune's wall time up and made a t(2N) - t(N)
-  difference too noisy). The raw ratio t(N) / t_plain(N) keeps them. Target for the steady
-  ratio: <= 1.5. The fixed cost is the wall time of a 1-trial study.
+  the supervisor noticing the end, which made a t(2N) - t(N) difference too noisy). The raw
+  ratio t(N) / t_plain(N) keeps them. Target for the steady ratio: <= 1.5. The fixed cost is
+  the wall time of a 1-trial study.
   Also, to tell costs apart: plain Optuna on the storage exactly as tune() opens it
-  (heartbeats, stale-trial retries, BEGIN IMMEDIATE).
+  (heartbeats, stale-trial retries, BEGIN IMMEDIATE, write-ahead log): what is left between
+  that and tune() is ScaleLab's own per-trial work.
 Each figure is the best of --repeat rounds that alternate the contenders.
 
 MLflow tracking is off ($MLFLOW_TRACKING_URI removed) so that no run logging skews the trials.

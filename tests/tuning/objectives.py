@@ -43,3 +43,10 @@ def slow_with_pid_files(trial: optuna.Trial) -> float:
     (Path(os.environ["PID_DIR"]) / str(os.getpid())).touch()
     spin(0.8)
     return x
+
+
+def where_am_i(trial: optuna.Trial) -> float:
+    """Records the worker's working folder and $SCALELAB_TEST_MARK."""
+    trial.set_user_attr("cwd", os.getcwd())
+    trial.set_user_attr("mark", os.environ.get("SCALELAB_TEST_MARK"))
+    return 0.0

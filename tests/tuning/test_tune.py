@@ -14,7 +14,7 @@ import pytest
 from optuna.trial import TrialState
 
 import scalelab
-from tests.tuning.objectives import FAST, cpu_bound, odd_trials_pruned, spin
+from tests.tuning.objectives import FAST, cpu_bound, odd_trials_pruned, spin, where_am_i
 from tests.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,6 +34,20 @@ def test_two_workers_share_the_trials(tmp_path: Path) -> None:
     assert len({t.number for t in complete}) == 6
     pids = {t.user_attrs["pid"] for t in complete}
     assert len(pids) == 2 and os.getpid() not in pids
+
+
+def test_workers_see_the_environment_and_folder_of_each_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers come from a fork server started at an earlier call, with that call's state.
+    url = sqlite_url(tmp_path)
+    monkeypatch.setenv("SCALELAB_TEST_MARK", "first")
+    scalelab.tune(where_am_i, n_trials=1, n_workers=1, study_name="first", storage=url)
+    monkeypatch.setenv("SCALELAB_TEST_MARK", "second")
+    (tmp_path / "later").mkdir()
+    monkeypatch.chdir(tmp_path / "later")
+    study = scalelab.tune(where_am_i, n_trials=1, n_workers=1, study_name="second", storage=url)
+    assert study.trials[0].user_attrs == {"cwd": str(tmp_path / "later"), "mark": "second"}
 
 
 def test_pruned_trials_count_toward_n_trials(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
-"""The `local` trial pool: worker processes on this machine, started with `spawn`.
+"""The `local` trial pool: worker processes on this machine, started by a `forkserver`.
 
-`spawn` rather than `fork`: the main process is often a Jupyter kernel with threads (ZMQ,
-heartbeats) that a fork would copy mid-state. The objective reaches the child pickled by value
+Not `fork`: the main process is often a Jupyter kernel with threads (ZMQ, heartbeats) that a
+fork would copy mid-state. The fork server is a clean process, started at the first tune() of
+a kernel with Optuna and SQLAlchemy already imported, so that every later worker starts in
+milliseconds instead of importing them again. The objective reaches the child pickled by value
 inside the job, so functions defined in a notebook work.
 """
 
@@ -11,8 +13,7 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 
 from .job import WorkerJob
@@ -64,12 +65,15 @@ class LocalTrialPool:
     def __init__(self, address: str | None = None) -> None:
         if address:
             raise ValueError(f"the local trial pool takes no address (got {address!r})")
-        self._context = multiprocessing.get_context("spawn")
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload([__name__])
 
     def start(self, job: WorkerJob) -> LocalWorker:
         reports, child_end = self._context.Pipe(duplex=False)
         process = self._context.Process(
-            target=_child_main, args=(job, child_end, os.getpid()), name="scalelab-trial-worker"
+            target=_child_main,
+            args=(job, child_end, dict(os.environ), os.getcwd()),
+            name="scalelab-trial-worker",
         )
         process.start()
         child_end.close()
@@ -79,8 +83,13 @@ class LocalTrialPool:
         pass
 
 
-def _child_main(job: WorkerJob, reports: Connection, parent: int) -> None:
-    _exit_with_parent(parent)
+def _child_main(job: WorkerJob, reports: Connection, environ: dict[str, str], cwd: str) -> None:
+    _exit_with_parent()
+    # The fork server holds the environment and folder of the first tune() call: the
+    # objective sees those of this one, as a spawned process would.
+    os.environ.clear()
+    os.environ.update(environ)
+    os.chdir(cwd)
     try:
         notes = run_worker(job)
     except BaseException as exc:
@@ -89,13 +98,15 @@ def _child_main(job: WorkerJob, reports: Connection, parent: int) -> None:
     reports.send(WorkerOutcome("finished", notes=tuple(notes)))
 
 
-def _exit_with_parent(parent: int) -> None:
-    """End this process when `parent` is gone, however it ended (a restarted kernel is
-    SIGKILLed). Its running trial then goes stale and is retried by whoever resumes."""
+def _exit_with_parent() -> None:
+    """End this process when the process that started it is gone, however it ended (a
+    restarted kernel is SIGKILLed). Its running trial then goes stale and is retried by whoever
+    resumes. Not by its parent pid: a fork server's child has the fork server as parent."""
+    parent = multiprocessing.parent_process()
+    assert parent is not None, "a worker runs in a process multiprocessing started"
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
+        wait([parent.sentinel])  # readable once the starting process has closed its end
         os._exit(1)
 
     threading.Thread(target=watch, name="scalelab-parent-watch", daemon=True).start()

@@ -12,7 +12,8 @@ from .job import WorkerJob
 from .pools import TrialPool, WorkerHandle
 from .slots import COUNTED, NOT_NEEDED
 
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.05  # how soon an ended worker is noticed: the study's end waits on it
+PROGRESS_SECONDS = 0.5  # how often the storage is read for trials to report
 SHOWN = (*COUNTED, TrialState.FAIL)
 
 
@@ -57,10 +58,13 @@ def supervise(pool: TrialPool, job: WorkerJob, n_workers: int, progress: Progres
     handles: list[WorkerHandle] = [pool.start(job) for _ in range(n_workers)]
     replacements = job.n_trials  # a worker that dies on every trial must not loop forever
     notes: list[str] = []
+    reported = time.monotonic()
     try:
         while handles:
             time.sleep(POLL_SECONDS)
-            progress.update()
+            if time.monotonic() - reported >= PROGRESS_SECONDS:
+                progress.update()
+                reported = time.monotonic()
             for handle in list(handles):
                 outcome = handle.outcome()
                 if outcome is None:

@@ -8,7 +8,7 @@ import cloudpickle
 import optuna
 
 from .job import WorkerJob
-from .slots import COUNTED, NotNeeded, TrialSlots
+from .slots import NotNeeded, TrialSlots
 from .storage import open_storage
 
 
@@ -36,7 +36,7 @@ def run_worker(job: WorkerJob) -> list[str]:
 
         logger = TrialRunLogger(job.tracking)
         callbacks.append(logger)
-    callbacks += [slots.after_trial, optuna.study.MaxTrialsCallback(job.n_trials, states=COUNTED)]
+    callbacks.append(slots.after_trial)
     gated = slots.gate(objective)
     while slots.wait_for_free_slot():
         try:

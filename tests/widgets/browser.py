@@ -42,6 +42,7 @@ function fakeModel(state) {
     on: (name, f) => { (listeners[name] ||= []).push(f); },
     off: (name, f) => { listeners[name] = (listeners[name] || []).filter((g) => g !== f); },
     save_changes: () => {},
+    send: (content) => { (window.sent ||= []).push(content); },
   };
 }
 const module = await import("/__MODULE__");

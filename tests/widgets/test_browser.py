@@ -75,6 +75,19 @@ def test_widgets_render_sort_filter_and_compare(page: Page) -> None:
     expect(compare.locator("tbody tr:not(.slw-diff) th", has_text="param optimizer")).to_have_count(
         1
     )
+    # Register the run ticked last: the kernel gets the request and answers in `notice`.
+    expect(page.locator(".slw-register-run")).to_have_text(
+        page.evaluate("`Register the model of ${window.model.get('runs')[6].name} as`")
+    )
+    page.fill(".slw-register-name", "churn")
+    page.select_option(".slw-register-alias", "champion")
+    page.click(".slw-register-button")
+    expect(page.locator(".slw-notice")).to_have_text("registering…")
+    assert page.evaluate("window.sent") == [
+        {"kind": "register", "run_id": "run6", "name": "churn", "alias": "champion"}
+    ]
+    page.evaluate("window.model.set('notice', 'Registered churn version 1 as @champion')")
+    expect(page.locator(".slw-notice")).to_have_text("Registered churn version 1 as @champion")
     expect(page.locator('tr[data-id="run6"] .slw-links a')).to_have_count(0)
     expect(page.locator('tr[data-id="run3"] .slw-links a')).to_have_count(2)
 

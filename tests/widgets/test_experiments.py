@@ -104,6 +104,36 @@ def test_new_runs_appear_and_unchanged_polls_send_nothing(store: Store, closing:
     assert "f1" in board.columns["metrics"]
 
 
+def test_the_register_button_registers_the_runs_model(
+    store: Store, closing: Closer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+
+    uri, client, exp = store
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    with mlflow.start_run(experiment_id=exp, run_name="fitted") as run:
+        mlflow.sklearn.log_model(LogisticRegression().fit([[0], [1]], [0, 1]), name="model")
+    bare = log_run(client, exp, "no-model", {}, {"acc": 0.5})
+    board = closing(ExperimentBoard("demo", tracking_uri=uri, refresh_seconds=60))
+
+    def press(run_id: Any, name: Any = "", alias: Any = "champion") -> str:
+        """What the front end sends on a click; the one line it then shows."""
+        board.notice = ""
+        content = {"kind": "register", "run_id": run_id, "name": name, "alias": alias}
+        board._on_front_end_message(board, content, [])
+        return str(wait_until(lambda: board.notice, 60))
+
+    assert press(run.info.run_id) == "Registered demo version 1 as @champion"
+    assert client.get_model_version_by_alias("demo", "champion").run_id == run.info.run_id
+    # Again for the same run: the same version; another name makes another model.
+    assert press(run.info.run_id, alias="challenger") == "Registered demo version 1 as @challenger"
+    assert press(run.info.run_id, "churn", "") == "Registered churn version 1"
+    assert press(bare).startswith(f"Not registered: TrackingError: run {bare} of experiment")
+    assert press(42) == "Not registered: the request was malformed"
+    assert [str(v.version) for v in client.search_model_versions("name = 'demo'")] == ["1"]
+
+
 def test_project_experiment_from_environment(
     store: Store, closing: Closer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from .batch import log_batch
 from .links import links
 from .project import TrackingError, current_project, project_experiment
-from .registry import register_best
+from .registry import register_best, register_run
 
 __all__ = [
     "TrackingError",
@@ -21,4 +21,5 @@ __all__ = [
     "log_batch",
     "project_experiment",
     "register_best",
+    "register_run",
 ]

@@ -77,7 +77,6 @@ def register_best(
     `experiment` is an Experiment or its name; the project's experiment by default. Running
     it again for the same best run reuses that version rather than adding one.
     """
-    import mlflow
     from mlflow import MlflowClient
 
     if not metric:
@@ -86,7 +85,30 @@ def register_best(
         raise TrackingError(f"mode is 'max' or 'min', not {mode!r}")
     client = MlflowClient()
     exp = _experiment(client, experiment)
-    run = _best_run(client, exp, metric, mode)
+    return _register(client, exp, _best_run(client, exp, metric, mode), name, aliases)
+
+
+def register_run(
+    run_id: str, name: str | None = None, aliases: Iterable[str] = ("challenger",)
+) -> ModelVersion:
+    """Register the model that run `run_id` logged as a version of model `name` (default: its
+    experiment's name) and point `aliases` at it; again for the same run, the same version."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    run = client.get_run(run_id)
+    return _register(client, client.get_experiment(run.info.experiment_id), run, name, aliases)
+
+
+def _register(
+    client: MlflowClient,
+    exp: Experiment,
+    run: Run,
+    name: str | None,
+    aliases: Iterable[str],
+) -> ModelVersion:
+    import mlflow
+
     uri = _model_uri(client, exp, run)
     name = name or exp.name
     run_id = run.info.run_id

@@ -285,6 +285,15 @@ function render({ model, el }) {
     </div>
     <div class="slw-compare"><p class="slw-hint">Tick two runs to compare them.</p></div>
   </div>
+  <div class="slw-register">
+    <span class="slw-register-run">Tick a run to register the model it logged.</span>
+    <input class="slw-register-name" aria-label="model name" disabled>
+    <select class="slw-register-alias" aria-label="alias" disabled>
+      <option>challenger</option><option>champion</option><option value="">no alias</option>
+    </select>
+    <button class="slw-register-button" type="button" disabled>Register model</button>
+    <span class="slw-notice" role="status"></span>
+  </div>
 </div>`;
   const $ = (selector) => el.querySelector(selector);
   const ui = {
@@ -300,6 +309,11 @@ function render({ model, el }) {
     metric: $(".slw-metric"),
     chart: $(".slw-chart-slot"),
     compare: $(".slw-compare"),
+    registerRun: $(".slw-register-run"),
+    registerName: $(".slw-register-name"),
+    registerAlias: $(".slw-register-alias"),
+    registerButton: $(".slw-register-button"),
+    notice: $(".slw-notice"),
   };
   const state = {
     data: prepare([]),
@@ -352,6 +366,21 @@ function render({ model, el }) {
       a && b ? compareHtml(a, b) : '<p class="slw-hint">Tick two runs to compare them.</p>';
   }
 
+  // The run ticked last is the one to register.
+  function renderRegister() {
+    const run = state.data.byId.get(state.selected.at(-1));
+    ui.registerRun.textContent = run
+      ? `Register the model of ${run.name} as`
+      : "Tick a run to register the model it logged.";
+    for (const input of [ui.registerName, ui.registerAlias, ui.registerButton]) {
+      input.disabled = !run;
+    }
+  }
+
+  function onNotice() {
+    ui.notice.textContent = model.get("notice") || "";
+  }
+
   function renderMetricChoice() {
     const current = ui.metric.value;
     const metrics = state.columns.metrics;
@@ -372,10 +401,12 @@ function render({ model, el }) {
     renderRows();
     renderChart();
     renderCompare();
+    renderRegister();
   }
 
   function onExperiment() {
     const experiment = model.get("experiment") || {};
+    ui.registerName.placeholder = experiment.name || "model name";
     ui.title.textContent = experiment.name ? `Experiment ${experiment.name}` : "Experiment";
     const href = safeHref(experiment.url || "");
     ui.expLink.hidden = !href;
@@ -415,6 +446,19 @@ function render({ model, el }) {
     }
     box.closest("tr").classList.toggle("slw-selected", box.checked);
     renderCompare();
+    renderRegister();
+  });
+  ui.registerButton.addEventListener("click", () => {
+    const runId = state.selected.at(-1);
+    if (!runId) return;
+    // The kernel registers with the user's own credentials and answers in `notice`.
+    model.send({
+      kind: "register",
+      run_id: runId,
+      name: ui.registerName.value.trim(),
+      alias: ui.registerAlias.value,
+    });
+    ui.notice.textContent = "registering…";
   });
   ui.filter.addEventListener("input", () => {
     renderRows();
@@ -437,6 +481,7 @@ function render({ model, el }) {
     ["change:runs change:columns", dataChanged],
     ["change:experiment", onExperiment],
     ["change:error change:loaded", onStatus],
+    ["change:notice", onNotice],
   ];
   for (const [events, handler] of handlers) {
     for (const name of events.split(" ")) model.on(name, handler);
@@ -444,6 +489,7 @@ function render({ model, el }) {
   onExperiment();
   onData();
   onStatus();
+  onNotice();
   return () => {
     for (const [events, handler] of handlers) {
       for (const name of events.split(" ")) model.off(name, handler);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from ._static import html_table
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
+    from mlflow.entities.model_registry import ModelVersion
 
 HERE = Path(__file__).parent
 STATIC_METRICS = 4
@@ -22,7 +24,8 @@ STATIC_METRICS = 4
 
 class ExperimentBoard(PollingWidget):
     """The runs of an MLflow experiment: a sortable, filterable table, a metric chart across
-    runs, two runs side by side, and links to the MLflow UI and ScaleLab's run pages.
+    runs, two runs side by side, links to the MLflow UI and ScaleLab's run pages, and a button
+    that registers the model of the run ticked last (`register`).
 
     It reads with the user's own credentials through plain MLflow (`MLFLOW_TRACKING_URI`,
     `MLFLOW_TRACKING_TOKEN`, which ScaleLab sets in project kernels) and polls every
@@ -51,6 +54,7 @@ class ExperimentBoard(PollingWidget):
     experiment = traitlets.Dict().tag(sync=True)
     runs = traitlets.List().tag(sync=True)
     columns = traitlets.Dict({"params": [], "metrics": []}).tag(sync=True)
+    notice = traitlets.Unicode("").tag(sync=True)  # how the last registration went, one line
 
     def __init__(
         self,
@@ -69,6 +73,48 @@ class ExperimentBoard(PollingWidget):
         self._client: MlflowClient | None = None
         self._experiment_id: str | None = None
         super().__init__(refresh_seconds)
+        self.on_msg(self._on_front_end_message)
+
+    def register(
+        self, run_id: str, name: str | None = None, alias: str | None = "challenger"
+    ) -> ModelVersion:
+        """Register the model run `run_id` logged as a version of model `name` (default: the
+        experiment's name), with `alias`: `scalelab.tracking.register_run`. In a project this
+        takes the deployer role; the board's Register button calls this."""
+        import mlflow
+
+        from ..tracking import register_run
+
+        if self._tracking_uri and self._tracking_uri != mlflow.get_tracking_uri():
+            raise ValueError(
+                "this board reads another tracking server than MLflow's own: register there"
+            )
+        return register_run(run_id, name or None, [alias] if alias else [])
+
+    def _on_front_end_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("kind") != "register":
+            return
+        run_id, name, alias = (content.get(k) for k in ("run_id", "name", "alias"))
+        if not all(isinstance(v, str) for v in (run_id, name, alias)) or not run_id:
+            self.notice = "Not registered: the request was malformed"
+            return
+        # Off the kernel's main thread: registering waits on the server.
+        threading.Thread(
+            target=self._register_for_front_end,
+            args=(run_id, name, alias),
+            name="scalelab-register",
+            daemon=True,
+        ).start()
+
+    def _register_for_front_end(self, run_id: str, name: str, alias: str) -> None:
+        try:
+            version = self.register(run_id, name, alias)
+        # Whatever went wrong (a refusal, no model logged, the server down) is one line.
+        except Exception as exc:
+            self.notice = f"Not registered: {self._describe(exc)}"
+            return
+        said = f" as @{alias}" if alias else ""
+        self.notice = f"Registered {version.name} version {version.version}{said}"
 
     def _fetch(self) -> dict[str, Any]:
         import mlflow

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.hub.test_service_restart import service_pids
 from tests.hubctl import make_hub
 from tests.waiting import wait_until
 
@@ -45,7 +44,7 @@ def test_after_a_killed_hub_the_next_start_recovers(tmp_path: Path) -> None:
         hub.start()
         alice = {"Authorization": f"token {hub.token_for('alice')}"}
         hub.start_server("alice")
-        [service] = service_pids(tmp_path)
+        [service] = hub.service_pids()
         proxy = int((tmp_path / "hub" / "proxy.pid").read_text())
         assert hub.process is not None
         hub.process.send_signal(signal.SIGKILL)
@@ -81,7 +80,7 @@ def test_after_a_killed_hub_the_next_start_recovers(tmp_path: Path) -> None:
 
         r = wait_until(service_up, 30, 0.3, lambda: hub.log()[-3000:])
         assert r.json()["status"] == "ok"
-        [new_service] = service_pids(tmp_path)
+        [new_service] = hub.service_pids()
         assert new_service != service
         # The new hub replaced the orphaned proxy (its pid file) and took alice's server back.
         assert not alive(proxy)

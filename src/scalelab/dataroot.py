@@ -18,7 +18,7 @@ class DataRoot:
     # home, the workspaces and run outputs they are given); everything else there is private.
     SHARED = ("workspaces", "runs", "users")
     # Private folders made ahead of their first use, so they never start out readable.
-    PRIVATE = ("hub", "trash", "tracking")
+    PRIVATE = ("hub", "trash", "tracking", "serving")
 
     @property
     def workspaces(self) -> Path:
@@ -39,6 +39,11 @@ class DataRoot:
     def tracking(self) -> Path:
         """Each project's MLflow database and artifacts, one folder per project id."""
         return self.path / "tracking"
+
+    @property
+    def serving(self) -> Path:
+        """Copies of deployed models and their replicas' logs, one folder per project id."""
+        return self.path / "serving"
 
     @property
     def users(self) -> Path:

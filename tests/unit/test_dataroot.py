@@ -18,6 +18,7 @@ def test_the_layout_is_the_one_on_disk(tmp_path: Path) -> None:
         root.runs: "runs",
         root.trash: "trash",
         root.tracking: "tracking",
+        root.serving: "serving",
         root.users: "users",
         root.hub: "hub",
         root.service_db: "scalelab.sqlite",
@@ -37,6 +38,7 @@ def test_the_layout_is_the_one_on_disk(tmp_path: Path) -> None:
         "hub",
         "trash",
         "tracking",
+        "serving",
     }
     assert not any(tmp_path.iterdir())  # naming a path makes nothing
 

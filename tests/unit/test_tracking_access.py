@@ -7,7 +7,7 @@ import time
 import pytest
 
 from scalelab.service.auth import ScaleLabHubAuth
-from scalelab.service.tracking import ExpiringCache
+from scalelab.service.local_http import ExpiringCache
 from scalelab.tracking.access import needed_role, traversal
 
 

@@ -14,16 +14,15 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy.engine import make_url
-from tornado import httpclient, netutil
+from tornado import httpclient
 from traitlets import Float, Integer, List, Unicode
 from traitlets.config import LoggingConfigurable
 
@@ -32,9 +31,8 @@ from ..errors import ScaleLabError
 from ..processfolders import make_process_folder
 from ..store.databases import ensure_database
 from ..tracking.quiet import NO_TELEMETRY
+from .local_http import ExpiringCache, SocketResolver
 
-K = TypeVar("K")
-V = TypeVar("V")
 SOCKET_DIR_PREFIX = "scalelab-tracking-"
 # MLflow refuses Host names it does not know (DNS rebinding); the backends are reached by made-up
 # names that resolve to their sockets.
@@ -126,43 +124,6 @@ class Backend:
     @property
     def running(self) -> bool:
         return self.process.returncode is None
-
-
-class ExpiringCache(Generic[K, V]):
-    """Answers kept `seconds` (0: not at all), then asked again; bounded in size."""
-
-    def __init__(self, seconds: float, size: int = 10_000) -> None:
-        self.seconds = seconds
-        self.size = size
-        self._items: dict[K, tuple[float, V]] = {}
-
-    def get(self, key: K) -> V | None:
-        hit = self._items.get(key)
-        if hit is None or time.monotonic() - hit[0] >= self.seconds:
-            return None
-        return hit[1]
-
-    def put(self, key: K, value: V) -> None:
-        if self.seconds <= 0:
-            return
-        if len(self._items) >= self.size:
-            self._items.clear()
-        self._items[key] = (time.monotonic(), value)
-
-
-class SocketResolver(netutil.Resolver):
-    """Resolves each backend's made-up host name to its Unix socket, and nothing else."""
-
-    def initialize(self, sockets: dict[str, Path]) -> None:  # type: ignore[override]
-        self.sockets = sockets
-
-    async def resolve(
-        self, host: str, port: int, family: socket.AddressFamily = socket.AF_UNSPEC
-    ) -> list[tuple[int, Any]]:
-        path = self.sockets.get(host)
-        if path is None:
-            raise OSError(f"no tracking backend for {host}")
-        return [(socket.AF_UNIX, str(path))]
 
 
 class TrackingBackends:

@@ -1,6 +1,6 @@
 """Persistence: SQLAlchemy models and alembic migrations. The only package that talks SQL."""
 
-from . import projects
+from . import deployments, projects
 from .db import Store, StoreError
 from .models import AuditRow, Base, MembershipRow, ProjectRow, UserRow
 from .users import get_preferences, set_preferences, touch_user
@@ -13,6 +13,7 @@ __all__ = [
     "Store",
     "StoreError",
     "UserRow",
+    "deployments",
     "get_preferences",
     "projects",
     "set_preferences",

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -269,3 +270,73 @@ class NotificationRow(Base):
     webhook_detail: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     webhook_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     webhook_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class DeploymentRow(Base):
+    """A model endpoint of a project: its versions per colour, traffic split and replicas.
+
+    `blue`, `green` and `previous` describe model versions (model_uri, model_name, version,
+    run_id); the deployer owns their shape. `previous` is what was live before the last switch,
+    for a rollback. `green_share` is the percent of requests green gets (0..100).
+    """
+
+    __tablename__ = "deployments"
+    # The unique key leads with project_id: it is the index for a project's endpoints.
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(40), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    # None is SQL NULL, not a JSON null, so that "no green" reads the same on both backends.
+    blue: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    green: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    previous: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+    green_share: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    min_replicas: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    max_replicas: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    replicas: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    request_log_rate: Mapped[float] = mapped_column(Float, nullable=False, default=0.0)
+    created_by: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class DeploymentEventRow(Base):
+    """The history of an endpoint: deploys, switches, rollbacks, scaling, keys, failures."""
+
+    __tablename__ = "deployment_events"
+    __table_args__ = (Index("ix_deployment_events_deployment", "deployment_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    kind: Mapped[str] = mapped_column(String(24), nullable=False)
+    actor: Mapped[str] = mapped_column(String(200), nullable=False)
+    version: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    message: Mapped[str] = mapped_column(String(2000), nullable=False)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
+
+
+class EndpointKeyRow(Base):
+    """A key that lets a client call an endpoint. Only the key's sha256 digest is kept;
+    `prefix` (its first characters) tells keys apart in lists."""
+
+    __tablename__ = "endpoint_keys"
+    __table_args__ = (Index("ix_endpoint_keys_deployment_id", "deployment_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    )
+    label: Mapped[str] = mapped_column(String(100), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    digest: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,1 @@
+"""Model serving: replicas, fetching models, and the rules that route and scale them."""

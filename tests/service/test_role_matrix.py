@@ -54,6 +54,18 @@ WHO_MAY: dict[tuple[str, str], str] = {
     ("post", "/api/projects/{slug}/models"): "deployer",
     ("put", "/api/projects/{slug}/models/{name}/aliases/{alias}"): "deployer",
     ("delete", "/api/projects/{slug}/models/{name}/aliases/{alias}"): "deployer",
+    ("get", "/api/projects/{slug}/deployments"): "viewer",
+    ("post", "/api/projects/{slug}/deployments"): "deployer",
+    ("get", "/api/projects/{slug}/deployments/{name}"): "viewer",
+    ("patch", "/api/projects/{slug}/deployments/{name}"): "deployer",
+    ("delete", "/api/projects/{slug}/deployments/{name}"): "deployer",
+    ("post", "/api/projects/{slug}/deployments/{name}/versions"): "deployer",
+    ("post", "/api/projects/{slug}/deployments/{name}/promote"): "deployer",
+    ("post", "/api/projects/{slug}/deployments/{name}/rollback"): "deployer",
+    ("get", "/api/projects/{slug}/deployments/{name}/events"): "viewer",
+    ("get", "/api/projects/{slug}/deployments/{name}/keys"): "deployer",
+    ("post", "/api/projects/{slug}/deployments/{name}/keys"): "deployer",
+    ("delete", "/api/projects/{slug}/deployments/{name}/keys/{key_id}"): "deployer",
     ("get", "/api/notifications"): "anyone",
 }
 # Statuses that show the caller got past authorization, where not 200.
@@ -68,6 +80,9 @@ OK_STATUS = {
     ("post", "/api/projects/{slug}/models"): 400,
     ("put", "/api/projects/{slug}/models/{name}/aliases/{alias}"): 404,
     ("delete", "/api/projects/{slug}/models/{name}/aliases/{alias}"): 404,
+    # Past authorization: an empty deployment; an endpoint the project does not have.
+    ("post", "/api/projects/{slug}/deployments"): 400,
+    **{(method, path): 404 for (method, path) in WHO_MAY if "/deployments/{name}" in path},
 }
 
 CALLERS = ["anonymous", OUTSIDER, *ROLE_USERS.values(), "admin"]
@@ -105,10 +120,22 @@ def request_for(
 ) -> tuple[str, dict[str, Any]]:
     """A valid request for the operation: a caller allowed to make it must succeed."""
     url = path.format(
-        slug=slug, kind="user", name=EXTRA, run_id=run_id, schedule_id=schedule_id, alias="champion"
+        slug=slug,
+        kind="user",
+        name=EXTRA,
+        run_id=run_id,
+        schedule_id=schedule_id,
+        alias="champion",
+        key_id="1",
     )
     kwargs: dict[str, Any] = {}
-    if path.endswith("/models") and method == "post":
+    if "/deployments/" in path and method == "patch":
+        kwargs["json"] = {"max_replicas": 2}
+    elif path.endswith("/versions"):
+        kwargs["json"] = {"model_uri": "models:/matrix/1"}
+    elif path.endswith("/keys") and method == "post":
+        kwargs["json"] = {"label": "matrix"}
+    elif path.endswith("/models") and method == "post":
         kwargs["json"] = {"run_id": run_id, "name": "matrix"}
     elif path.endswith("{alias}") and method == "put":
         kwargs["json"] = {"version": "1"}

@@ -30,11 +30,14 @@ from ..store import projects as projects_repo
 from ..workspaces import Workspaces
 from .auth import ScaleLabHubAuth
 from .demo import seed_demo_project
+from .deployer import Deployer
 from .directory import HubDirectory
+from .gateway import GatewayHandler
 from .handlers import NotFoundHandler, OAuthCallbackHandler
 from .lifeline import bind_waiting, watch_parent
 from .members import MemberSweep
 from .notify import Notifier
+from .replicas import Serving
 from .routes import API_ROUTES
 from .run_tokens import RunTokens
 from .run_tracking import TrackedRuns
@@ -47,7 +50,7 @@ from .tracking_proxy import TrackingProxyHandler
 CONFIG_ENV = "SCALELAB_CONFIG_JSON"
 # The hub's configuration of the service's other configurables, by section name.
 SECTIONS_ENV = "SCALELAB_SECTIONS_JSON"
-SECTIONS = ("Scheduler", "Notifier", "HubDirectory", "Tracking")  # and every c.*Executor
+SECTIONS = ("Scheduler", "Notifier", "HubDirectory", "Tracking", "Serving")  # and every c.*Executor
 # Options that moved from c.ScaleLab to the configurable that uses them.
 MOVED_OPTIONS = {
     "clock_class": ("Scheduler", "clock_class"),
@@ -84,7 +87,7 @@ class ScaleLab(Application):
         (The Dask executor is an optional install: `--help-all` shows it where it is there.)"""
         from ..runs.executor import LocalExecutor
 
-        return [ScaleLab, Scheduler, Notifier, HubDirectory, Tracking, LocalExecutor]
+        return [ScaleLab, Scheduler, Notifier, HubDirectory, Tracking, Serving, LocalExecutor]
 
     aliases = {
         "config": "ScaleLab.config_file",
@@ -336,6 +339,14 @@ class ScaleLab(Application):
             Tracking(parent=self), self.data, self.base_url, service_db_url=self.db_url
         )
         self.run_tokens = RunTokens()
+        self.deployer = Deployer(
+            Serving(parent=self),
+            store=self.store,
+            data=self.data,
+            tracking=self.tracking,
+            run_tokens=self.run_tokens,
+            service_url=self.service_url,
+        )
         self.tracked_runs = TrackedRuns(
             backends=self.tracking,
             tokens=self.run_tokens,
@@ -436,6 +447,13 @@ class ScaleLab(Application):
                 {"app": self},
             )
         )
+        routes.append(
+            (
+                prefix + r"serve/(?P<slug>[^/]+)/(?P<name>[^/]+)/invocations",
+                GatewayHandler,
+                {"app": self},
+            )
+        )
         routes.append((r".*", NotFoundHandler, {"app": self}))
         return web.Application(
             routes,
@@ -483,6 +501,7 @@ class ScaleLab(Application):
         loop.add_callback(self.scheduler.start)
         loop.add_callback(self.member_sweep.start)
         loop.add_callback(self._seed_and_warm)
+        loop.add_callback(self.deployer.restore)
 
     async def _seed_and_warm(self) -> None:
         await seed_demo_project(self)
@@ -502,6 +521,7 @@ class ScaleLab(Application):
         await self.scheduler.stop()
         await self.member_sweep.stop()
         await self.runs.close()
+        await self.deployer.close()
         await self.tracking.close()
         self.store.dispose()
 

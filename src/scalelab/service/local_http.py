@@ -31,6 +31,9 @@ class ExpiringCache(Generic[K, V]):
             return None
         return hit[1]
 
+    def clear(self) -> None:
+        self._items.clear()
+
     def put(self, key: K, value: V) -> None:
         if self.seconds <= 0:
             return

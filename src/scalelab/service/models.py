@@ -483,3 +483,123 @@ class AliasUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: str = Field(pattern=r"^[0-9]{1,9}$")
+
+
+ENDPOINT_NAME = r"^[a-z0-9][a-z0-9-]{0,39}$"
+
+
+class DeploymentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=ENDPOINT_NAME, description="the endpoint's name, in its URL")
+    model_uri: str = Field(
+        min_length=1,
+        max_length=500,
+        description="models:/NAME/VERSION, models:/NAME@ALIAS or runs:/RUN_ID/PATH",
+    )
+    min_replicas: int = Field(1, ge=1)
+    max_replicas: int = Field(1, ge=1)
+    request_log_rate: float = Field(
+        0.0, ge=0, le=1, description="share of requests written to the request log"
+    )
+
+
+class DeploymentUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    min_replicas: int | None = Field(None, ge=1)
+    max_replicas: int | None = Field(None, ge=1)
+    request_log_rate: float | None = Field(None, ge=0, le=1)
+
+
+class VersionDeploy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model_uri: str = Field(min_length=1, max_length=500)
+    canary: int = Field(
+        0,
+        ge=0,
+        le=99,
+        description="percent of traffic the new version gets first; 0 switches all at once",
+    )
+
+
+class DeployedVersion(BaseModel):
+    uri: str
+    name: str | None
+    version: str | None
+    run_id: str | None
+
+
+class ReplicaModel(BaseModel):
+    id: str
+    colour: str
+    version: str
+    ready: bool
+    in_flight: int
+    served: int
+
+
+class DeploymentStats(BaseModel):
+    requests_per_second: float
+    p50_ms: float | None
+    p99_ms: float | None
+    error_rate: float | None
+    in_flight: int
+
+
+class DeploymentModel(BaseModel):
+    name: str
+    state: str
+    url: str = Field(description="where predictions are asked for (POST)")
+    blue: DeployedVersion | None
+    green: DeployedVersion | None
+    previous: DeployedVersion | None
+    green_share: int
+    min_replicas: int
+    max_replicas: int
+    request_log_rate: float
+    replicas: list[ReplicaModel]
+    stats: DeploymentStats
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeploymentList(BaseModel):
+    deployments: list[DeploymentModel]
+
+
+class DeploymentEventModel(BaseModel):
+    id: int
+    at: datetime
+    kind: str
+    actor: str
+    version: str | None
+    message: str
+
+
+class DeploymentEventList(BaseModel):
+    events: list[DeploymentEventModel]
+
+
+class EndpointKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(min_length=1, max_length=100)
+
+
+class EndpointKeyModel(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    label: str
+    prefix: str
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class EndpointKeyCreated(BaseModel):
+    key: str = Field(description="the key itself: shown this once, stored only hashed")
+    info: EndpointKeyModel
+
+
+class EndpointKeyList(BaseModel):
+    keys: list[EndpointKeyModel]

@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from .deployments import (
+    DeploymentEventsHandler,
+    DeploymentHandler,
+    DeploymentPromoteHandler,
+    DeploymentRollbackHandler,
+    DeploymentsHandler,
+    DeploymentVersionHandler,
+    EndpointKeyHandler,
+    EndpointKeysHandler,
+)
 from .handlers import (
     BaseHandler,
     HealthHandler,
@@ -37,6 +47,8 @@ from .schedules import (
 SLUG = r"(?P<slug>[^/]+)"
 RUN = r"(?P<run_id>[A-Za-z0-9-]+)"
 SCHEDULE = r"(?P<schedule_id>[0-9]{1,12})"
+ENDPOINT = r"(?P<name>[a-z0-9][a-z0-9-]{0,39})"
+KEY = r"(?P<key_id>[0-9]{1,12})"
 ALIAS = r"(?P<alias>[A-Za-z][A-Za-z0-9_-]{0,62})"
 
 API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
@@ -62,5 +74,13 @@ API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (rf"api/projects/{SLUG}/schedules/{SCHEDULE}/history", ScheduleHistoryHandler),
     (rf"api/projects/{SLUG}/models", ModelsHandler),
     (rf"api/projects/{SLUG}/models/{MODEL}/aliases/{ALIAS}", ModelAliasHandler),
+    (rf"api/projects/{SLUG}/deployments", DeploymentsHandler),
+    (rf"api/projects/{SLUG}/deployments/{ENDPOINT}", DeploymentHandler),
+    (rf"api/projects/{SLUG}/deployments/{ENDPOINT}/versions", DeploymentVersionHandler),
+    (rf"api/projects/{SLUG}/deployments/{ENDPOINT}/promote", DeploymentPromoteHandler),
+    (rf"api/projects/{SLUG}/deployments/{ENDPOINT}/rollback", DeploymentRollbackHandler),
+    (rf"api/projects/{SLUG}/deployments/{ENDPOINT}/events", DeploymentEventsHandler),
+    (rf"api/projects/{SLUG}/deployments/{ENDPOINT}/keys", EndpointKeysHandler),
+    (rf"api/projects/{SLUG}/deployments/{ENDPOINT}/keys/{KEY}", EndpointKeyHandler),
     (r"api/notifications", NotificationsHandler),
 ]

@@ -3,7 +3,6 @@ replaced blue-green, rolled back and removed; every step is in the endpoint's hi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,6 @@ TRAIN = (
     "    skops_trusted_types=['sklearn.tree._tree.Tree'])"
 )
 ROWS = {"dataframe_split": {"columns": ["x"], "data": [[0.0], [3.0]]}}
-
-
-@pytest.fixture
-def quick_bake(hub: InProcessService) -> Iterator[None]:
-    assert hub.app is not None
-    config = hub.app.deployer.config
-    saved = config.bake_seconds, config.check_interval
-    config.bake_seconds, config.check_interval = 1.0, 0.2
-    yield
-    config.bake_seconds, config.check_interval = saved
 
 
 def register(callers: dict[str, Caller], hub: InProcessService, slug: str, depth: int) -> str:

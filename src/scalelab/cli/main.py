@@ -165,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .schedule import add_parser as add_schedule_parser
 
     add_schedule_parser(commands)
+    from .deploy import add_parsers as add_deploy_parsers
+
+    add_deploy_parsers(commands)
     return parser
 
 

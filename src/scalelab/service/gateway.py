@@ -115,7 +115,8 @@ class GatewayHandler(BaseHandler):
         if answer.version:
             self.set_header("X-ScaleLab-Version", answer.version)
         rate = endpoint.request_log_rate
-        if rate > 0 and random.random() < rate:
+        # Only answered predictions: a refused body is no model input (and may be anything).
+        if answer.code == 200 and rate > 0 and random.random() < rate:
             self.app.deployer.request_log.add(
                 LoggedRequest(
                     folder=self.app.deployer.log_folder(endpoint),

@@ -41,6 +41,7 @@ if data.credentials.exists():
     if s.demo:
         users = [a.name for a in accounts if a.role == "user"]
         c.ScaleLab.demo_project = "demo"
+        c.ScaleLab.demo_endpoint = "tumours"
         c.Tracking.start_with_service = ["demo"]
         c.ScaleLab.demo_members = {
             name: "owner" if i == 0 else "editor" for i, name in enumerate(users)

@@ -29,7 +29,7 @@ if extra:
     load_subconfig(extra)
 
 # The service runs in its own process: hand it its sections of this configuration (c.ScaleLab,
-# c.Scheduler, c.Notifier, c.HubDirectory, c.Tracking and the executors', e.g.
+# c.Scheduler, c.Notifier, c.HubDirectory, c.Tracking, c.Serving and the executors', e.g.
 # c.LocalExecutor.retries), which would otherwise go unread.
 scalelab_service = c.JupyterHub.services[0]
 scalelab_service["environment"]["SCALELAB_CONFIG_JSON"] = json.dumps(
@@ -39,7 +39,7 @@ scalelab_service["environment"]["SCALELAB_SECTIONS_JSON"] = json.dumps(
     {
         name: dict(section)
         for name, section in c.items()
-        if name in ("Scheduler", "Notifier", "HubDirectory", "Tracking")
+        if name in ("Scheduler", "Notifier", "HubDirectory", "Tracking", "Serving")
         or name.endswith("Executor")
     }
 )

@@ -13,6 +13,7 @@ import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
 import { CommandIDs } from './common/commands';
+import { addDeploymentCommands } from './deployments/commands';
 import { createClient } from './common/connection';
 import { readSettings, type ScaleLabSettings } from './common/settings';
 import { IScaleLabClient } from './common/tokens';
@@ -28,13 +29,15 @@ export * from './common/api';
 export {
   CommandIDs,
   type CompareRunsArgs,
+  type DeployModelArgs,
   type OpenExperimentsArgs,
   type OpenProjectDashboardArgs,
   type RegisterModelArgs
 } from './common/commands';
-export { experimentsUrl } from './common/links';
+export { endpointUrl, experimentsUrl } from './common/links';
 export { createClient } from './common/connection';
 export { IScaleLabClient } from './common/tokens';
+export { DeploymentsModel } from './deployments/model';
 export { ModelsModel } from './models/model';
 export { NotificationsModel } from './notifications/model';
 export { ScaleLabPanel, type ScaleLabPanelOptions } from './panel';
@@ -80,7 +83,8 @@ const plugin: JupyterFrontEndPlugin<IScaleLabClient> = {
   id: PLUGIN_ID,
   description:
     'ScaleLab side panel (signed-in user, service health, projects) and ' +
-    'project dashboards (runs, schedules, models, members, audit, experiments); notifications.',
+    'project dashboards (runs, schedules, models, deployments, members, audit, experiments); ' +
+    'notifications.',
   autoStart: true,
   requires: [ILabShell],
   optional: [
@@ -135,6 +139,7 @@ const plugin: JupyterFrontEndPlugin<IScaleLabClient> = {
     const { dashboards } = panel;
     addProjectCommands({ app, client, browser, dashboards, trans });
     addModelCommands({ app, client, dashboards, trans });
+    addDeploymentCommands({ app, client, dashboards, trans });
     if (restorer) {
       restorer.add(panel, panel.id);
       void restorer.restore(dashboards.tracker, {

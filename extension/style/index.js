@@ -4,3 +4,4 @@ import 'nbdime/lib/styles/variables.css';
 import 'nbdime/lib/styles/common.css';
 import 'nbdime/lib/styles/diff.css';
 import './base.css';
+import './deployments.css';

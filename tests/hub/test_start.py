@@ -14,6 +14,7 @@ import requests
 
 from tests.hub.reach import reachable_by_everyone
 from tests.hubctl import REPO, VENV_BIN, free_port, running_hub
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.hub
 
@@ -74,3 +75,29 @@ def test_system_users_refuses_a_place_other_users_cannot_reach(private_folder: P
     else:
         assert "root" in lines[0]
     assert not data_root.exists()  # refused before anything was made
+
+
+def test_the_demo_starts_with_its_model_served(tmp_path: Path) -> None:
+    """What `make up` shows at a first start: the demo project's pipeline has run once and its
+    model is registered and served at the endpoint `tumours`, for every member to call."""
+    with running_hub(tmp_path, SCALELAB_DEMO="1") as hub:
+        bob = {"Authorization": f"token {hub.token_for('bob')}"}  # an editor of the demo
+        endpoint = f"{hub.service_url}api/projects/demo/deployments/tumours"
+
+        def live() -> dict[str, object] | None:
+            r = requests.get(endpoint, headers=bob, timeout=30)
+            return r.json() if r.status_code == 200 and r.json()["state"] == "live" else None
+
+        served = wait_until(live, 300, 1, lambda: hub.log()[-3000:])
+        assert served["blue"]["name"] == "tumours"  # type: ignore[index]
+        test = (hub.data_root / "workspaces" / "demo" / "data" / "test.csv").read_text()
+        header, *rows = test.splitlines()[:4]
+        columns = header.split(",")
+        keep = [i for i, c in enumerate(columns) if c != "target"]
+        data = [[float(row.split(",")[i]) for i in keep] for row in rows]
+        body = {"dataframe_split": {"columns": [columns[i] for i in keep], "data": data}}
+        r = requests.post(
+            f"{hub.service_url}serve/demo/tumours/invocations", json=body, headers=bob, timeout=30
+        )
+        assert r.status_code == 200, r.text
+        assert len(r.json()["predictions"]) == 3

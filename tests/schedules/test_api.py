@@ -68,6 +68,7 @@ c.Scheduler.poll_interval = 0.2
 c.Notifier.webhook_backoff = 0.2
 c.Notifier.webhook_hosts = ["127.0.0.1", "hooks.example.com"]
 c.Notifier.webhook_allowed_networks = ["127.0.0.1/32"]  # the test receiver is on loopback
+c.ScaleLab.demo_endpoint = ""  # no pipeline run in the background of the clock's tests
 """
     from tests.hubctl import REPO
 

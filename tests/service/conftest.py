@@ -35,6 +35,10 @@ class Caller:
 
 @pytest.fixture(scope="session")
 def callers(hub: Hub) -> dict[str, Caller]:
+    return callers_of(hub)
+
+
+def callers_of(hub: Hub) -> dict[str, Caller]:
     """Callers by name: each role's user, an outsider, the hub admin, and anonymous."""
     names = [*ROLE_USERS.values(), OUTSIDER, EXTRA]
     found = {name: Caller(hub, hub.token_for(name)) for name in names}
@@ -49,6 +53,10 @@ def new_slug(prefix: str = "p") -> str:
 
 @pytest.fixture
 def project(callers: dict[str, Caller]) -> str:
+    return project_of(callers)
+
+
+def project_of(callers: dict[str, Caller]) -> str:
     """A fresh project owned by role-owner with one user of each role (and role-extra)."""
     slug = new_slug()
     owner = callers[ROLE_USERS["owner"]]

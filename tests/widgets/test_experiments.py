@@ -29,7 +29,9 @@ def store(tmp_path: Path) -> Store:
     """A file-backed tracking store (no server), with an experiment `demo`."""
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     client = MlflowClient(uri)
-    return uri, client, client.create_experiment("demo")
+    # Artifacts beside the database: MLflow's default is ./mlruns of the working folder.
+    artifacts = (tmp_path / "artifacts").as_uri()
+    return uri, client, client.create_experiment("demo", artifact_location=artifacts)
 
 
 def log_run(

@@ -116,6 +116,52 @@ export type ModelRegistration = Schemas['ModelRegistration'];
 /** Body of `PUT api/projects/{slug}/models/{name}/aliases/{alias}`. */
 export type AliasUpdate = Schemas['AliasUpdate'];
 
+/**
+ * A model endpoint of a project (the service's `DeploymentModel`; here
+ * {@link DeploymentModel} is the hub's deployment mode): its live versions
+ * per colour, traffic split, replicas and recent stats.
+ */
+export type EndpointModel = Schemas['DeploymentModel'];
+
+/** A version an endpoint serves (or served): its model URI and registry name/version. */
+export type DeployedVersion = Schemas['DeployedVersion'];
+
+/** One replica process of an endpoint. */
+export type ReplicaModel = Schemas['ReplicaModel'];
+
+/** An endpoint's recent requests: rate, latencies, error rate, in flight. */
+export type DeploymentStats = Schemas['DeploymentStats'];
+
+/** `GET api/projects/{slug}/deployments`. */
+export type DeploymentList = Schemas['DeploymentList'];
+
+/** Body of `POST api/projects/{slug}/deployments`: a new endpoint. */
+export type DeploymentCreate = Schemas['DeploymentCreate'];
+
+/** Body of `PATCH api/projects/{slug}/deployments/{name}`: replica bounds, log rate. */
+export type DeploymentUpdate = Schemas['DeploymentUpdate'];
+
+/** Body of `POST api/projects/{slug}/deployments/{name}/versions`: deploy blue-green. */
+export type VersionDeploy = Schemas['VersionDeploy'];
+
+/** One entry of an endpoint's history (deploys, switches, rollbacks, scaling, keys). */
+export type DeploymentEventModel = Schemas['DeploymentEventModel'];
+
+/** `GET api/projects/{slug}/deployments/{name}/events` (newest first). */
+export type DeploymentEventList = Schemas['DeploymentEventList'];
+
+/** Body of `POST api/projects/{slug}/deployments/{name}/keys`. */
+export type EndpointKeyCreate = Schemas['EndpointKeyCreate'];
+
+/** An endpoint key (never the key itself). */
+export type EndpointKeyModel = Schemas['EndpointKeyModel'];
+
+/** A new endpoint key: the key itself, shown this once. */
+export type EndpointKeyCreated = Schemas['EndpointKeyCreated'];
+
+/** `GET api/projects/{slug}/deployments/{name}/keys`. */
+export type EndpointKeyList = Schemas['EndpointKeyList'];
+
 /** `GET api/projects/{slug}/runs/{id}/diff?other=...&step=...`. */
 export type NotebookDiff = Schemas['NotebookDiff'];
 
@@ -260,6 +306,11 @@ function aliasPath(slug: string, name: string, alias: string): string {
     `${projectPath(slug)}/models/` +
     `${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}`
   );
+}
+
+/** `api/projects/{slug}/deployments/{name}` with the segments encoded. */
+function deploymentPath(slug: string, name: string): string {
+  return `${projectPath(slug)}/deployments/${encodeURIComponent(name)}`;
 }
 
 /** A request with a JSON body. */
@@ -497,6 +548,89 @@ export class ScaleLabClient {
     return this.request<RegisteredModelModel>(aliasPath(slug, name, alias), {
       method: 'DELETE'
     });
+  }
+
+  /** The endpoints of a project, with their replicas and stats. */
+  listDeployments(slug: string): Promise<DeploymentList> {
+    return this.request<DeploymentList>(`${projectPath(slug)}/deployments`);
+  }
+
+  /** One endpoint. */
+  getDeployment(slug: string, name: string): Promise<EndpointModel> {
+    return this.request<EndpointModel>(deploymentPath(slug, name));
+  }
+
+  /** Create an endpoint serving a registered model; it starts in the background (deployer). */
+  createDeployment(slug: string, body: DeploymentCreate): Promise<EndpointModel> {
+    return this.request<EndpointModel>(
+      `${projectPath(slug)}/deployments`,
+      jsonInit('POST', body)
+    );
+  }
+
+  /** Change an endpoint's replica bounds or request log rate (deployer). */
+  updateDeployment(slug: string, name: string, body: DeploymentUpdate): Promise<EndpointModel> {
+    return this.request<EndpointModel>(deploymentPath(slug, name), jsonInit('PATCH', body));
+  }
+
+  /** Stop an endpoint (after its requests in flight) and remove it (deployer). */
+  async deleteDeployment(slug: string, name: string): Promise<void> {
+    await this.request<unknown>(deploymentPath(slug, name), { method: 'DELETE' });
+  }
+
+  /** Deploy another version blue-green, with `canary` percent of traffic first (deployer). */
+  deployVersion(slug: string, name: string, body: VersionDeploy): Promise<EndpointModel> {
+    return this.request<EndpointModel>(
+      `${deploymentPath(slug, name)}/versions`,
+      jsonInit('POST', body)
+    );
+  }
+
+  /** Send all traffic to the new version now, ending its bake (deployer). */
+  promoteDeployment(slug: string, name: string): Promise<EndpointModel> {
+    return this.request<EndpointModel>(
+      `${deploymentPath(slug, name)}/promote`,
+      jsonInit('POST', {})
+    );
+  }
+
+  /** Back to the version before; a new version under way is dropped (deployer). */
+  rollbackDeployment(slug: string, name: string): Promise<EndpointModel> {
+    return this.request<EndpointModel>(
+      `${deploymentPath(slug, name)}/rollback`,
+      jsonInit('POST', {})
+    );
+  }
+
+  /** An endpoint's history, newest first; at most `limit` entries. */
+  deploymentEvents(slug: string, name: string, limit?: number): Promise<DeploymentEventList> {
+    const query = limit === undefined ? '' : `?limit=${encodeURIComponent(String(limit))}`;
+    return this.request<DeploymentEventList>(`${deploymentPath(slug, name)}/events${query}`);
+  }
+
+  /** An endpoint's keys, never the keys themselves (deployer). */
+  listEndpointKeys(slug: string, name: string): Promise<EndpointKeyList> {
+    return this.request<EndpointKeyList>(`${deploymentPath(slug, name)}/keys`);
+  }
+
+  /** A new key for calling this endpoint only, shown once (deployer). */
+  createEndpointKey(
+    slug: string,
+    name: string,
+    body: EndpointKeyCreate
+  ): Promise<EndpointKeyCreated> {
+    return this.request<EndpointKeyCreated>(
+      `${deploymentPath(slug, name)}/keys`,
+      jsonInit('POST', body)
+    );
+  }
+
+  /** Revoke a key of an endpoint (deployer). */
+  revokeEndpointKey(slug: string, name: string, keyId: number): Promise<EndpointKeyModel> {
+    return this.request<EndpointKeyModel>(
+      `${deploymentPath(slug, name)}/keys/${encodeURIComponent(String(keyId))}`,
+      { method: 'DELETE' }
+    );
   }
 
   /** Notifications of my projects, newest first; only newer than `after`. */

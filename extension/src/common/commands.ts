@@ -26,13 +26,18 @@ export const CommandIDs = {
   /** Open the experiments (MLflow UI) of project `slug` in a new browser tab. */
   openExperiments: 'scalelab:open-experiments',
   /** Register the model logged by run `run` of `project` (asks for name and aliases). */
-  registerModel: 'scalelab:register-model'
+  registerModel: 'scalelab:register-model',
+  /** Create an endpoint in `project` serving `model_uri` (asks for its name and replicas). */
+  deployModel: 'scalelab:deploy-model'
 } as const;
 
 /** Arguments of {@link CommandIDs.openProjectDashboard}. */
 export interface OpenProjectDashboardArgs {
   slug: string;
-  /** `overview`, `runs`, `schedules`, `models`, `members` or `audit`; default: as left. */
+  /**
+   * `overview`, `runs`, `schedules`, `models`, `deployments`, `members` or
+   * `audit`; default: as left.
+   */
   tab?: string;
 }
 
@@ -48,6 +53,15 @@ export interface RegisterModelArgs {
   run: string;
   /** The run's notebook or pipeline, shown in the dialog. */
   target?: string;
+}
+
+/** Arguments of {@link CommandIDs.deployModel}. */
+export interface DeployModelArgs {
+  project: string;
+  /** What to serve first, e.g. `models:/churn/3`; the dialog starts with it. */
+  model_uri?: string;
+  /** The endpoint's name; the dialog starts with it. */
+  name?: string;
 }
 
 /** Arguments of {@link CommandIDs.compareRuns}. */

@@ -34,3 +34,20 @@ export function hubBaseUrl(page: HubPageConfig): string {
 export function experimentsUrl(slug: string, page: HubPageConfig): string {
   return `${hubBaseUrl(page)}${SERVICE_PATH}mlflow/${encodeURIComponent(slug)}/`;
 }
+
+/**
+ * Where endpoint `name` of project `slug` answers predictions (POST, MLflow's
+ * scoring protocol), as a browser reaches it: the service's `serve/` path
+ * next to the hub, made absolute with `origin` unless the hub is on another host.
+ */
+export function endpointUrl(
+  slug: string,
+  name: string,
+  page: HubPageConfig,
+  origin: string = ''
+): string {
+  const path =
+    `${hubBaseUrl(page)}${SERVICE_PATH}serve/` +
+    `${encodeURIComponent(slug)}/${encodeURIComponent(name)}/invocations`;
+  return /^[a-z][a-z0-9+.-]*:/i.test(path) ? path : origin.replace(/\/+$/, '') + path;
+}

@@ -17,6 +17,9 @@ import { projectPermissions } from '../common/helpers';
 import { scalelabIcon } from '../common/icons';
 import { DEFAULT_SETTINGS, type ScaleLabSettings } from '../common/settings';
 import { plainTrans, type TranslationBundle } from '../common/trans';
+import { browserEndpointUrl } from '../deployments/commands';
+import { DeploymentsModel } from '../deployments/model';
+import { DeploymentsView } from '../deployments/view';
 import { ModelsModel } from '../models/model';
 import { ModelsView } from '../models/view';
 import { RunsModel } from '../runs/model';
@@ -27,7 +30,14 @@ import { type AskDeleteConfirmation, ProjectDetails } from './details';
 import { type ProjectsModel } from './model';
 
 /** The tabs of a project dashboard. */
-export type DashboardTab = 'overview' | 'runs' | 'schedules' | 'models' | 'members' | 'audit';
+export type DashboardTab =
+  | 'overview'
+  | 'runs'
+  | 'schedules'
+  | 'models'
+  | 'deployments'
+  | 'members'
+  | 'audit';
 
 /** The tabs, in order. */
 export const DASHBOARD_TABS: readonly DashboardTab[] = [
@@ -35,6 +45,7 @@ export const DASHBOARD_TABS: readonly DashboardTab[] = [
   'runs',
   'schedules',
   'models',
+  'deployments',
   'members',
   'audit'
 ];
@@ -50,7 +61,7 @@ export interface ProjectDashboardOptions {
   slug: string;
   /** My projects: the shown one is looked up (and kept current) there. */
   projects: ProjectsModel;
-  /** For the runs, schedules, models, members and audit log. */
+  /** For the runs, schedules, models, deployments, members and audit log. */
   client: ScaleLabClient;
   /** The cross-feature actions (open a workspace, an output, a diff, a run, the experiments…). */
   commands: CommandRegistry;
@@ -64,11 +75,13 @@ export interface ProjectDashboardOptions {
 /**
  * The dashboard of one project, one tab each: Overview (title, role,
  * workspace, rename/archive/delete, quick actions), Runs, Schedules,
- * Models (the model registry), Members and, for owners and hub admins, Audit.
+ * Models (the model registry), Deployments (the model endpoints), Members
+ * and, for owners and hub admins, Audit.
  *
- * It owns the {@link runsModel}, {@link schedulesModel} and
- * {@link modelsModel} of its project; they poll while the dashboard is shown
- * (the schedules and models only while their tab is selected).
+ * It owns the {@link runsModel}, {@link schedulesModel}, {@link modelsModel}
+ * and {@link deploymentsModel} of its project; they poll while the dashboard
+ * is shown (the schedules, models and deployments only while their tab is
+ * selected).
  */
 export class ProjectDashboard extends TabPanel {
   constructor(options: ProjectDashboardOptions) {
@@ -92,8 +105,19 @@ export class ProjectDashboard extends TabPanel {
       client,
       interval: settings.schedulesPollInterval
     });
+    this.deploymentsModel = new DeploymentsModel({
+      client,
+      interval: settings.schedulesPollInterval
+    });
     this._runs = new RunsView({ model: this.runsModel, commands, trans });
     this._models = new ModelsView({ model: this.modelsModel, commands, trans });
+    this._deployments = new DeploymentsView({
+      model: this.deploymentsModel,
+      client,
+      commands,
+      trans,
+      endpointUrl: browserEndpointUrl
+    });
     this._schedules = new SchedulesView({
       model: this.schedulesModel,
       client,
@@ -124,6 +148,7 @@ export class ProjectDashboard extends TabPanel {
       quick(trans.__('Runs'), 'runs'),
       quick(trans.__('Schedules'), 'schedules'),
       quick(trans.__('Models'), 'models'),
+      quick(trans.__('Deployments'), 'deployments'),
       quick(trans.__('Members'), 'members'),
       this._experimentsButton()
     );
@@ -142,6 +167,7 @@ export class ProjectDashboard extends TabPanel {
       runs: this._page('runs', trans.__('Runs'), this._runs.node),
       schedules: this._page('schedules', trans.__('Schedules'), this._schedules.node),
       models: this._page('models', trans.__('Models'), this._models.node),
+      deployments: this._page('deployments', trans.__('Deployments'), this._deployments.node),
       members: this._page('members', trans.__('Members'), this._membersHost),
       audit: this._page('audit', trans.__('Audit'), this._auditHost)
     };
@@ -166,6 +192,8 @@ export class ProjectDashboard extends TabPanel {
   readonly schedulesModel: SchedulesModel;
   /** The registered models of the project. */
   readonly modelsModel: ModelsModel;
+  /** The model endpoints of the project. */
+  readonly deploymentsModel: DeploymentsModel;
 
   /** The shown project, once found among mine. */
   get project(): ProjectModel | null {
@@ -194,6 +222,7 @@ export class ProjectDashboard extends TabPanel {
     if (settings.schedulesPollInterval !== undefined) {
       this.schedulesModel.interval = settings.schedulesPollInterval;
       this.modelsModel.interval = settings.schedulesPollInterval;
+      this.deploymentsModel.interval = settings.schedulesPollInterval;
     }
   }
 
@@ -236,9 +265,11 @@ export class ProjectDashboard extends TabPanel {
     this._runs.dispose();
     this._schedules.dispose();
     this._models.dispose();
+    this._deployments.dispose();
     this.runsModel.dispose();
     this.schedulesModel.dispose();
     this.modelsModel.dispose();
+    this.deploymentsModel.dispose();
     // The Audit page is not disposed with the tabs while it is not one.
     this._pages.audit.dispose();
     super.dispose();
@@ -293,7 +324,7 @@ export class ProjectDashboard extends TabPanel {
     return node;
   }
 
-  /** Poll the runs, schedules and models while `active` (the dashboard is shown). */
+  /** Poll the runs, schedules, models and deployments while `active` (the dashboard is shown). */
   private _setActive(active: boolean): void {
     this._active = active;
     this.runsModel.setActive(active);
@@ -301,11 +332,14 @@ export class ProjectDashboard extends TabPanel {
     this.schedulesModel.setVisible(this.tab === 'schedules');
     this.modelsModel.setActive(active);
     this.modelsModel.setVisible(this.tab === 'models');
+    this.deploymentsModel.setActive(active);
+    this.deploymentsModel.setVisible(this.tab === 'deployments');
   }
 
   private _onTabChanged(): void {
     this.schedulesModel.setVisible(this.tab === 'schedules');
     this.modelsModel.setVisible(this.tab === 'models');
+    this.deploymentsModel.setVisible(this.tab === 'deployments');
     if (this.tab === 'audit' && this._details !== null) {
       const audit = this._details.audit;
       if (audit.node.open) {
@@ -352,6 +386,7 @@ export class ProjectDashboard extends TabPanel {
     this.runsModel.setProject(project, user);
     this.schedulesModel.setProject(project, user);
     this.modelsModel.setProject(project, user);
+    this.deploymentsModel.setProject(project, user);
 
     const audit = this._pages.audit;
     const canAudit = projectPermissions(project, user).manage;
@@ -370,6 +405,7 @@ export class ProjectDashboard extends TabPanel {
   private readonly _runs: RunsView;
   private readonly _schedules: SchedulesView;
   private readonly _models: ModelsView;
+  private readonly _deployments: DeploymentsView;
   private readonly _status: HTMLElement;
   private readonly _detailsHost: HTMLElement;
   private readonly _quickActions: HTMLElement;

@@ -36,6 +36,7 @@ from .gateway import GatewayHandler
 from .handlers import NotFoundHandler, OAuthCallbackHandler
 from .lifeline import bind_waiting, watch_parent
 from .members import MemberSweep
+from .model_registry import ModelRegistry
 from .notify import Notifier
 from .replicas import Serving
 from .routes import API_ROUTES
@@ -282,6 +283,13 @@ class ScaleLab(Application):
         nightly schedule); empty: none. `scalelab up` sets it for its demo accounts.""",
     ).tag(config=True)
 
+    demo_endpoint = Unicode(
+        "",
+        help="""With a demo project: the name of an endpoint serving the model of a first run
+        of its pipeline (run, registered and deployed in the background at the first start);
+        empty: none.""",
+    ).tag(config=True)
+
     demo_members = Dict(
         {},
         help="Members of the demo project and their roles, e.g. {'alice': 'owner'}.",
@@ -365,6 +373,7 @@ class ScaleLab(Application):
             log=self.log,
             tracked=self.tracked_runs,
         )
+        self.registry = ModelRegistry(self.tracking, self.runs)
         self.projects = Projects(
             store=self.store,
             workspaces=self.workspaces,

@@ -30,7 +30,7 @@ from ..store.models import DeploymentRow
 from ..tracking.quiet import NO_TELEMETRY
 from .endpoints import Endpoint, ReplicaSet, Router, Version, Watcher, stop_set
 from .local_http import ExpiringCache
-from .replicas import Replica, ReplicaFailed, ReplicaLauncher, Serving
+from .replicas import Replica, ReplicaBackend, ReplicaFailed, Serving
 from .request_log import RequestLog
 from .run_tokens import RunGrant, RunTokens
 from .tracking import TrackingBackends, TrackingUnavailable
@@ -62,7 +62,7 @@ class Deployer:
         self.tracking = tracking
         self.run_tokens = run_tokens
         self.service_url = service_url
-        self.launcher = ReplicaLauncher(config)
+        self.launcher: ReplicaBackend = config.backend_class(config)
         self.router = Router(self.launcher, config)
         self.watcher = Watcher(config)
         self.endpoints: dict[int, Endpoint] = {}
@@ -222,6 +222,8 @@ class Deployer:
         known: Version | None = None,
     ) -> None:
         async with endpoint.lock:
+            if endpoint.blue is not None:
+                self._save(endpoint, state="deploying")  # until green serves or is refused
             try:
                 version = known or await self._fetch(endpoint, model_uri, actor)
                 if endpoint.blue is None:
@@ -333,7 +335,7 @@ class Deployer:
 
     async def _mind(self, endpoint: Endpoint, replica_set: ReplicaSet, replica: Replica) -> None:
         """Replace the replica when it dies, unless it was meant to stop."""
-        code = await replica.process.wait()
+        code = await self.launcher.exited(replica)
         if (
             self._closing
             or replica_set.stopping
@@ -375,12 +377,7 @@ class Deployer:
     # ---- checks ------------------------------------------------------------------------------
 
     async def _metadata(self, replica: Replica) -> dict[str, Any]:
-        response = await self.launcher.http.fetch(
-            self.launcher.url(replica, "metadata"),
-            headers=self.launcher.headers(),
-            request_timeout=30,
-            raise_error=False,
-        )
+        response = await self.launcher.call(replica, "GET", "metadata")
         if response.code != 200:
             raise DeployFailed(f"the replica's metadata answered {response.code}")
         data: dict[str, Any] = json.loads(response.body)

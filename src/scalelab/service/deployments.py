@@ -85,7 +85,7 @@ class DeploymentScoped(ProjectScoped):
         return DeploymentModel(
             name=row.name,
             state=endpoint.state if endpoint is not None else row.state,
-            url=f"{self.app.public_url}{self.app.base_url.lstrip('/')}"
+            url=f"{self.app.public_url.rstrip('/')}/{self.app.base_url.strip('/')}/"
             f"serve/{self.slug}/{row.name}/invocations",
             blue=_version(row.blue),
             green=_version(row.green),

@@ -28,7 +28,7 @@ from ..serving.policy import (
     pick_colour,
     pick_replica,
 )
-from .replicas import Replica, ReplicaLauncher, Serving
+from .replicas import Replica, ReplicaBackend, Serving
 
 Colour = Literal["blue", "green"]
 # Statuses that say the replica failed, not the caller: the request may go to another one.
@@ -160,7 +160,7 @@ class Router:
     While no replica is ready (the only one died and is starting again) the request waits.
     """
 
-    def __init__(self, launcher: ReplicaLauncher, config: Serving) -> None:
+    def __init__(self, launcher: ReplicaBackend, config: Serving) -> None:
         self.launcher = launcher
         self.config = config
         self.random = random.Random()
@@ -269,7 +269,7 @@ class Watcher:
         return None if verdict.action == "wait" else (verdict.action, verdict.reason)
 
 
-async def stop_set(launcher: ReplicaLauncher, replica_set: ReplicaSet, drain: float) -> None:
+async def stop_set(launcher: ReplicaBackend, replica_set: ReplicaSet, drain: float) -> None:
     replica_set.stopping = True
     await asyncio.gather(
         *(launcher.stop(r, drain=drain) for r in replica_set.replicas), return_exceptions=True

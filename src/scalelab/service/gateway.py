@@ -25,6 +25,8 @@ from .openapi import Operation
 from .request_log import LoggedRequest
 
 KEY_PREFIX = "slkey_"
+# Bodies this many times over the limit are cut off (the connection closes) rather than read.
+DISCARD_FACTOR = 10
 
 
 @web.stream_request_body
@@ -36,7 +38,10 @@ class GatewayHandler(BaseHandler):
         self._chunks: list[bytes] = []
         self._size = 0
         self.limit = self.app.deployer.config.max_body_mb * 1024 * 1024
-        self.request.connection.set_max_body_size(self.limit + 1)  # type: ignore[attr-defined]
+        self._too_large = False
+        # A body over the limit is read and dropped, then refused: answering while the caller
+        # still sends would reach it through a proxy as a reset connection (502/503), not 413.
+        self.request.connection.set_max_body_size(DISCARD_FACTOR * self.limit)  # type: ignore[attr-defined]
         slug, name = self.path_kwargs["slug"], self.path_kwargs["name"]
         key = self._bearer_key()
         if key is not None:
@@ -45,6 +50,8 @@ class GatewayHandler(BaseHandler):
             if endpoint is None or endpoint.id != deployment_id:
                 raise Forbidden("this key is for another endpoint")
         else:
+            # Predictions change nothing: a token's check serves a few seconds, as for reads.
+            self.write_grace_seconds = self.app.deployer.config.key_check_seconds
             await super().prepare()
             project_id = self._member_project(slug)
             endpoint = self.app.deployer.find(slug, name)
@@ -53,9 +60,7 @@ class GatewayHandler(BaseHandler):
         self.endpoint = endpoint
         if self.request.method != "POST":
             raise web.HTTPError(405, "POST a prediction request to this URL")
-        length = int(self.request.headers.get("Content-Length") or 0)
-        if length > self.limit:
-            raise web.HTTPError(413, f"request body over the limit of {self.limit} bytes")
+        self._too_large = int(self.request.headers.get("Content-Length") or 0) > self.limit
 
     def _bearer_key(self) -> str | None:
         scheme, _, value = self.request.headers.get("Authorization", "").partition(" ")
@@ -102,10 +107,14 @@ class GatewayHandler(BaseHandler):
     def data_received(self, chunk: bytes) -> None:
         self._size += len(chunk)
         if self._size > self.limit:
-            raise web.HTTPError(413, f"request body over the limit of {self.limit} bytes")
-        self._chunks.append(chunk)
+            self._too_large = True
+            self._chunks.clear()
+        if not self._too_large:
+            self._chunks.append(chunk)
 
     async def post(self, slug: str, name: str) -> None:
+        if self._too_large:
+            raise web.HTTPError(413, f"request body over the limit of {self.limit} bytes")
         body = b"".join(self._chunks)
         endpoint = self.endpoint
         started = time.monotonic()

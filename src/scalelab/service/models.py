@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..runs.job import MAX_RETRIES, ExecutionOptions, Job
 from ..runs.records import Status as RunStatus
+from ..serving.policy import ENDPOINT_NAME
 
 MAX_PREFERENCES_BYTES = 64 * 1024
 
@@ -483,9 +484,6 @@ class AliasUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: str = Field(pattern=r"^[0-9]{1,9}$")
-
-
-ENDPOINT_NAME = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
 
 class DeploymentCreate(BaseModel):

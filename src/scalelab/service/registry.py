@@ -7,12 +7,10 @@ alias), so the lab needs no MLflow client of its own.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from ..errors import Conflict, InvalidInput, NotFound
 from .models import (
     AliasUpdate,
     ModelRegistration,
@@ -22,10 +20,8 @@ from .models import (
 )
 from .openapi import Operation
 from .projects import ProjectScoped
-from .tracking import TrackingUnavailable
 
 TAGS = ("models",)
-API = "api/2.0/mlflow"
 MAX_MODELS = 1000
 MODEL = r"(?P<name>[^/]+)"
 
@@ -37,20 +33,7 @@ def _time(millis: Any) -> datetime:
 class RegistryScoped(ProjectScoped):
     async def mlflow(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """The project's MLflow server's answer; its refusals become ours (400/404/409)."""
-        tracking = self.app.tracking
-        try:
-            backend = await tracking.get(self.project.id, self.slug)
-            answer = await tracking.call(backend, method, f"{API}/{path}", body)
-        except TrackingUnavailable as exc:
-            raise Conflict(f"{exc.message}; try again shortly") from None
-        code = answer.get("error_code")
-        if code == "RESOURCE_DOES_NOT_EXIST":
-            raise NotFound(answer.get("message", "not found"))
-        if code == "RESOURCE_ALREADY_EXISTS":
-            raise Conflict(answer.get("message", "exists already"))
-        if code:
-            raise InvalidInput(f"MLflow: {answer.get('message', code)}")
-        return answer
+        return await self.app.registry.mlflow(self.project.id, self.slug, method, path, body)
 
     def model_url(self, name: str) -> str:
         public = self.app.tracked_runs.public_url
@@ -118,57 +101,16 @@ class ModelsHandler(RegistryScoped):
     async def post(self, slug: str) -> None:
         body = self.parse_body(ModelRegistration)
         self.refuse_if_archived()
-        mlflow_run, scalelab_run = self._mlflow_run_of(body.run_id)
-        run = await self.mlflow("GET", f"runs/get?run_id={mlflow_run}")
-        source, model_id = await self._logged_model(run["run"]["info"], body.artifact_path)
-        with contextlib.suppress(Conflict):  # a new version of a model that exists
-            await self.mlflow("POST", "registered-models/create", {"name": body.name})
-        tags = [{"key": "scalelab.registered_by", "value": self.identity.name}]
-        if scalelab_run:
-            tags.append({"key": "scalelab.run_id", "value": scalelab_run})
-        request = {"name": body.name, "source": source, "run_id": mlflow_run, "tags": tags}
-        if model_id:
-            request["model_id"] = model_id
-        created = await self.mlflow("POST", "model-versions/create", request)
-        version = created["model_version"]["version"]
-        for alias in body.aliases:
-            await self.mlflow(
-                "POST",
-                "registered-models/alias",
-                {"name": body.name, "alias": alias, "version": str(version)},
-            )
-        model = await self.mlflow("GET", f"registered-models/get?name={quote(body.name)}")
-        self.write_model(await self.describe(model["registered_model"]), status=201)
-
-    def _mlflow_run_of(self, run_id: str) -> tuple[str, str | None]:
-        """A ScaleLab run's MLflow run, or `run_id` itself taken as an MLflow run id."""
-        record = self.app.runs.runs_of(self.project.id, self.slug).get(run_id)
-        if record is None:
-            return run_id, None
-        if record.tracking is None:
-            raise Conflict(f"run {run_id} has no MLflow run: it ran before tracking was set up")
-        return record.tracking.run_id, record.id
-
-    async def _logged_model(self, info: dict[str, Any], name: str) -> tuple[str, str | None]:
-        """Where the run's model `name` is: a logged model (MLflow 3), or the run's artifacts."""
-        run_id = info["run_id"]
-        found = await self.mlflow(
-            "POST",
-            "logged-models/search",
-            {
-                "experiment_ids": [info["experiment_id"]],
-                "filter": f"source_run_id = '{run_id}' AND name = '{name}'",
-                "max_results": 1,
-            },
+        model, _ = await self.app.registry.register(
+            self.project.id,
+            self.slug,
+            body.run_id,
+            body.name,
+            self.identity.name,
+            body.aliases,
+            body.artifact_path,
         )
-        models = found.get("models") or []
-        if models:
-            model_id = models[0]["info"]["model_id"]
-            return f"models:/{model_id}", model_id
-        listed = await self.mlflow("GET", f"artifacts/list?run_id={run_id}&path={quote(name)}")
-        if listed.get("files"):
-            return f"runs:/{run_id}/{name}", None
-        raise InvalidInput(f"run {run_id} logged no model named {name!r}")
+        self.write_model(await self.describe(model), status=201)
 
 
 class ModelAliasHandler(RegistryScoped):

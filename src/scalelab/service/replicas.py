@@ -7,6 +7,7 @@ finds a socket gets nothing. A replica is ready once its socket answers `/ping`.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import itertools
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jupyterhub.traitlets import EntryPointType
 from tornado import httpclient
 from traitlets import Float, Integer
 from traitlets.config import LoggingConfigurable
@@ -81,12 +83,21 @@ class Serving(LoggingConfigurable):
     ).tag(config=True)
     max_replicas = Integer(8, help="Most replicas one endpoint may ask for.").tag(config=True)
     key_check_seconds = Float(
-        5, help="Seconds the gateway trusts an endpoint key it checked (revoking clears it)."
+        5,
+        help="""Seconds the gateway trusts a hub token or an endpoint key it checked before it
+        asks again (revoking a key takes effect at once in this service).""",
     ).tag(config=True)
     request_log_mb = Float(
         100, help="Disk each endpoint's request log may take, in MiB; the oldest hours go first."
     ).tag(config=True)
     load_window = Float(30, help="Seconds of load the autoscaler averages over.").tag(config=True)
+    backend_class = EntryPointType(
+        "scalelab.service.replicas.ReplicaLauncher",
+        klass="scalelab.service.replicas.ReplicaBackend",
+        entry_point_group="scalelab.serving_backends",
+        help="""Where replicas run: a name from the `scalelab.serving_backends` entry points
+        or an import string. `local` (default): processes of this service on this machine.""",
+    ).tag(config=True)
 
 
 class ReplicaFailed(ScaleLabError):
@@ -112,12 +123,48 @@ class Replica:
         return self.process.returncode is None
 
 
-class ReplicaLauncher:
-    """Starts and stops this service's replicas; `http` reaches them by their host names."""
+class ReplicaBackend(abc.ABC):
+    """Where an endpoint's replicas run: the seam between the deployer (versions, checks,
+    routing, scaling) and the machines. `c.Serving.backend_class` names one, from the
+    `scalelab.serving_backends` entry points or by import string; `local` (ReplicaLauncher)
+    is the one there is. A backend past one machine (Ray Serve deployments, KServe
+    InferenceServices) starts a replica where it likes and answers `call` for it; everything
+    above (blue-green, retries, autoscaling, the gateway's auth) stays the deployer's."""
 
     def __init__(self, config: Serving) -> None:
         self.config = config
         self.log = config.log
+
+    @abc.abstractmethod
+    async def start(self, label: str, model_dir: Path, log_path: Path) -> Replica:
+        """A replica of the model in `model_dir`, once it answers; ReplicaFailed (with the
+        reason in one line) if it never does within `config.start_timeout`."""
+
+    @abc.abstractmethod
+    async def call(
+        self, replica: Replica, method: str, path: str, body: bytes | None = None
+    ) -> httpclient.HTTPResponse:
+        """The replica's answer to `path` (`invocations`, `metadata`, `ping`), whatever its
+        status; code 599 when it could not be reached."""
+
+    @abc.abstractmethod
+    async def exited(self, replica: Replica) -> int | None:
+        """Returns when the replica has ended (its exit code, if it has one)."""
+
+    @abc.abstractmethod
+    async def stop(self, replica: Replica, drain: float = 0.0) -> None:
+        """Stop a replica, after up to `drain` seconds for its requests in flight to end."""
+
+    def close(self) -> None:  # noqa: B027 (optional: most backends hold nothing)
+        """Let go of what the backend holds, at the service's stop."""
+
+
+class ReplicaLauncher(ReplicaBackend):
+    """The `local` backend: replica processes of this service, on Unix sockets that `http`
+    reaches by the replicas' host names."""
+
+    def __init__(self, config: Serving) -> None:
+        super().__init__(config)
         self.secret = secrets.token_urlsafe(32)
         self._sockets: dict[str, Path] = {}
         self._socket_dir: Path | None = None
@@ -203,10 +250,12 @@ class ReplicaLauncher:
             return response.code == 200
         return False
 
+    async def exited(self, replica: Replica) -> int | None:
+        return await replica.process.wait()
+
     async def call(
         self, replica: Replica, method: str, path: str, body: bytes | None = None
     ) -> httpclient.HTTPResponse:
-        """The replica's answer, whatever its status; code 599 when it could not be reached."""
         return await self.http.fetch(
             self.url(replica, path),
             method=method,
@@ -217,7 +266,6 @@ class ReplicaLauncher:
         )
 
     async def stop(self, replica: Replica, drain: float = 0.0) -> None:
-        """Stop a replica, after up to `drain` seconds for its requests in flight to end."""
         replica.ready = False
         deadline = time.monotonic() + drain
         while replica.in_flight and time.monotonic() < deadline:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..client import RemoteError, ServiceClient
 from ..errors import ScaleLabError
+from .policy import ENDPOINT_NAME
 
 # Events that end a roll-out: the version serves (or is being baked) or it was refused.
 DONE = frozenset({"ready", "promote"})
@@ -28,6 +30,14 @@ class DeploymentError(ScaleLabError):
 
 class RolloutFailed(DeploymentError):
     """The service took the request, but the version did not go live (its checks failed)."""
+
+
+def check_endpoint_name(name: str) -> str:
+    if not isinstance(name, str) or not re.match(ENDPOINT_NAME, name):
+        raise DeploymentError(
+            f"{name!r} is no endpoint name: up to 40 lowercase letters, digits and dashes"
+        )
+    return name
 
 
 def _project(project: str | None) -> str:
@@ -52,6 +62,10 @@ class Endpoints:
         self.client = client
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """`path` below the project's deployments; its endpoint name is checked first, since
+        it goes into the URL as it is."""
+        if path:
+            check_endpoint_name(path.split("/")[1])
         try:
             return self.client.call(
                 method, f"api/projects/{self.project}/deployments{path}", **kwargs
@@ -174,6 +188,7 @@ class Endpoints:
     def predict(self, name: str, data: Any) -> Any:
         """The endpoint's predictions for `data`: a DataFrame, or a dict in MLflow's scoring
         protocol (`dataframe_split`, `dataframe_records`, `instances`, `inputs`)."""
+        check_endpoint_name(name)
         body = scoring_body(data)
         try:
             answer = self.client.call(

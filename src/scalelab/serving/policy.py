@@ -14,6 +14,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+# An endpoint's name, as it appears in its URL.
+ENDPOINT_NAME = r"^[a-z0-9][a-z0-9-]{0,39}$"
+
 # --- routing -------------------------------------------------------------------------------
 
 

@@ -30,12 +30,17 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.hub
 SLUG, USER, VIEWER = "serving", "alice", "bob"
 REPLICA = "scalelab.serving.replica"
-# The bake is short so that the tests do not wait; a bad version shows after ten requests.
+# The bake is short so that the tests do not wait; a bad version shows after ten requests;
+# the autoscaler acts on two seconds of load.
 SERVING = """
 c.Serving.bake_seconds = 4
 c.Serving.check_interval = 0.2
 c.Serving.min_bake_requests = 10
 c.Serving.drain_timeout = 10
+c.Serving.target_in_flight = 1
+c.Serving.scale_up_after = 1
+c.Serving.scale_down_after = 3
+c.Serving.load_window = 2
 """
 TRAIN = """
 import mlflow, mlflow.pyfunc, mlflow.sklearn, pandas as pd
@@ -296,6 +301,29 @@ def test_a_bad_new_version_never_takes_traffic_from_blue(
     state = served.state()
     assert state["blue"]["version"] == live and state["green"] is None
     assert state["state"] == "live"
+
+
+def test_the_autoscaler_follows_the_load_and_says_why(served: Served) -> None:
+    body = {
+        "name": "elastic",
+        "model_uri": f"models:/load/{served.versions['good']}",
+        "min_replicas": 1,
+        "max_replicas": 2,
+    }
+    assert served.api("POST", json=body).status_code == 202
+    elastic = Served(served.hub, served.versions, served.owner, served.viewer, "elastic")
+    wait_until(lambda: elastic.state()["state"] == "live", 180, 0.3, elastic.events)
+    since = elastic.last_event()
+    with steady_load(elastic.url, served.viewer, clients=6) as answers:
+        up = elastic.event_after(since, {"scale"}, timeout=60)
+        wait_until(lambda: sum(r["ready"] for r in elastic.state()["replicas"]) == 2, 120, 0.2)
+    assert failed(answers) == []
+    assert up["actor"] == "autoscaler" and "in flight" in up["message"], up
+    # The load is gone: back to the minimum after the down delay, with the reason.
+    down = elastic.event_after(up["id"], {"scale"}, timeout=60)
+    assert down["actor"] == "autoscaler", down
+    wait_until(lambda: len(elastic.state()["replicas"]) == 1, 60, 0.2)
+    assert served.api("DELETE", "/elastic").status_code == 204
 
 
 def test_bad_input_is_refused_with_a_message_and_replicas_stay_up(served: Served) -> None:

@@ -2,7 +2,8 @@
 
 Kept off the request path: the gateway only appends to a bounded queue (a full queue drops
 the sample, never slows the answer); a background task writes JSON lines, one file per
-endpoint and hour, and removes the oldest files past the endpoint's share of the disk cap.
+endpoint and hour (in parts of a quarter of the cap), and removes the oldest parts past the
+endpoint's cap.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 QUEUE_LIMIT = 10_000
+PARTS_PER_CAP = 4  # files of an hour are cut at a quarter of the endpoint's cap
 
 
 @dataclass(frozen=True)
@@ -83,24 +85,33 @@ class RequestLog:
             await asyncio.get_running_loop().run_in_executor(None, self._write, entries)
 
     def _write(self, entries: list[LoggedRequest]) -> None:
-        by_file: dict[Path, list[str]] = {}
+        by_hour: dict[tuple[Path, str], list[str]] = {}
         for entry in entries:
             hour = time.strftime("%Y%m%d-%H", time.gmtime(entry.at))
-            by_file.setdefault(entry.folder / f"{hour}.jsonl", []).append(entry.line())
-        for path, lines in by_file.items():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            with path.open("a", encoding="utf-8") as out:
+            by_hour.setdefault((entry.folder, hour), []).append(entry.line())
+        for (folder, hour), lines in by_hour.items():
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with self._current(folder, hour).open("a", encoding="utf-8") as out:
                 out.write("\n".join(lines) + "\n")
-            self._bound(path.parent)
+            self._bound(folder)
+
+    def _current(self, folder: Path, hour: str) -> Path:
+        """The hour's file to append to: a new part once the last is a quarter of the cap, so
+        that the cap removes old parts, never the one being written."""
+        parts = sorted(folder.glob(f"{hour}-*.jsonl"))
+        if parts and parts[-1].stat().st_size < self.max_bytes // PARTS_PER_CAP:
+            return parts[-1]
+        number = int(parts[-1].stem.rsplit("-", 1)[1]) + 1 if parts else 0
+        return folder / f"{hour}-{number:05d}.jsonl"
 
     def _bound(self, folder: Path) -> None:
         files = sorted(folder.glob("*.jsonl"))
-        sizes = {f: f.stat().st_size for f in files}
-        total = sum(sizes.values())
-        for oldest in files:
+        sizes = [f.stat().st_size for f in files]
+        total = sum(sizes)
+        for oldest, size in zip(files[:-1], sizes, strict=False):  # the newest part stays
             if total <= self.max_bytes:
                 break
-            total -= sizes[oldest]
+            total -= size
             with contextlib.suppress(OSError):
                 oldest.unlink()
 

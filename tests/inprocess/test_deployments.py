@@ -165,3 +165,44 @@ def test_bad_deployments_say_why(
     assert says in r.json()["message"]
     listed = callers[ROLE_USERS["viewer"]]("GET", f"api/projects/{project}/deployments").json()
     assert listed["deployments"] == []
+
+
+def test_a_canary_takes_its_share_until_promoted(
+    hub: InProcessService, callers: dict[str, Caller], project: str
+) -> None:
+    assert hub.app is not None
+    config = hub.app.deployer.config
+    saved = config.bake_seconds, config.check_interval
+    config.bake_seconds, config.check_interval = 600.0, 0.2  # promoted by hand below
+    try:
+        first, second = register(callers, hub, project, 1), register(callers, hub, project, 2)
+        deployer, viewer = callers[ROLE_USERS["deployer"]], callers[ROLE_USERS["viewer"]]
+        body = {"name": "tumours", "model_uri": f"models:/tumours/{first}"}
+        assert deployer("POST", f"api/projects/{project}/deployments", json=body).status_code == 202
+        endpoint_when(viewer, project, lambda d: d["state"] == "live", "never went live")
+        r = deployer(
+            "POST",
+            f"api/projects/{project}/deployments/tumours/versions",
+            json={"model_uri": f"models:/tumours/{second}", "canary": 30},
+        )
+        assert r.status_code == 202, r.text
+        baking = endpoint_when(viewer, project, lambda d: d["state"] == "baking", "no canary")
+        assert baking["green_share"] == 30 and baking["green"]["version"] == second
+        serve = f"serve/{project}/tumours/invocations"
+        versions = [
+            viewer("POST", serve, json=ROWS).headers["X-ScaleLab-Version"] for _ in range(60)
+        ]
+        canary = versions.count(f"tumours/{second}")
+        assert 5 <= canary <= 35, versions  # about 30% of 60, not all, not none
+
+        r = deployer("POST", f"api/projects/{project}/deployments/tumours/promote")
+        assert r.status_code in (200, 202), r.text
+        endpoint_when(
+            viewer,
+            project,
+            lambda d: d["blue"]["version"] == second and d["green"] is None,
+            "not promoted",
+        )
+        assert viewer("POST", serve, json=ROWS).headers["X-ScaleLab-Version"] == f"tumours/{second}"
+    finally:
+        config.bake_seconds, config.check_interval = saved

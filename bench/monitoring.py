@@ -1,0 +1,256 @@
+"""Monitoring through ScaleLab beside whylogs and scipy called directly: profiling and drift.
+
+- Profiling: --rows rows x 20 columns (10 floats, normal; 5 ints, 0 to 999; 5 strings of 20
+  categories, pandas 3's str dtype) through `scalelab.monitoring.profile(df)` beside the
+  anchor, whylogs called directly as its documentation shows, `why.log(df).view()` (with the
+  same numpy-2 aliases, without which whylogs 1.6.4 cannot profile at all). ScaleLab hands
+  whylogs the rows in slices of 131,072 to bound its copies. Best of --repeat rounds that
+  alternate the two; profile_overhead_ratio = ScaleLab / whylogs (target <= 1.10). For
+  information: building the typed column summaries (done on first use, not when profiling),
+  and the profile's size stored.
+- Drift: 100 columns (70 numbers, 30 categories of 10 values), --drift-rows rows each in a
+  reference and a current batch; every third column moved (numbers shifted by 0.05 to 0.6
+  standard deviations, category shares mixed with even shares by 10 % to 60 %). Both batches
+  are profiled and written to files. drift_report_100_cols_s: reading both profiles from their
+  files and `drift_report` on them (best of --repeat; target < 2 s). The anchor,
+  anchor_drift_s: the same drift from the raw rows with scipy, what a team without profiles
+  would run: `scipy.stats.ks_2samp` per number column, `scipy.stats.chi2_contingency` on the
+  value counts per category column. (Evidently, the usual tool for this, is not installed.)
+  Also: `quality_issues` on the same profiles, and how the verdicts from sketches agree with
+  those from scipy's figures under the same thresholds.
+
+Not measured here: request_logging_p99_ratio (the serving request log, another part).
+
+    .venv/bin/python bench/monitoring.py [--rows 1000000] [--drift-rows 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from bench._machine import machine
+from scalelab.monitoring import (
+    DriftThresholds,
+    Profile,
+    _compat,
+    drift_report,
+    profile,
+    quality_issues,
+)
+from scalelab.monitoring.drift import categories, category
+
+_compat.apply()  # the anchor calls whylogs itself, so it needs the aliases too
+
+import whylogs as why  # noqa: E402  (the anchor; ScaleLab imports it in monitoring.profiles only)
+
+NUMBERS, CATEGORIES = 70, 30
+SHIFTS = (0.05, 0.15, 0.3, 0.6)  # standard deviations
+MIXES = (0.1, 0.3, 0.6)  # share of even shares mixed into a moved category column
+VALUES = np.array([f"value-{i}" for i in range(10)])
+
+
+def wide_frame(rows: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cats = np.array([f"cat-{i}" for i in range(20)])
+    columns: dict[str, Any] = {}
+    for i in range(10):
+        columns[f"f{i}"] = rng.normal(size=rows)
+    for i in range(5):
+        columns[f"i{i}"] = rng.integers(0, 1000, size=rows)
+    for i in range(5):
+        columns[f"s{i}"] = pd.array(cats[rng.integers(0, 20, size=rows)], dtype="str")
+    return pd.DataFrame(columns)
+
+
+def drift_frames(rows: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A reference and a current batch; every third column of the current one moved."""
+    rng = np.random.default_rng(seed)
+    zipf = 1.0 / np.arange(1, 11)
+    zipf /= zipf.sum()
+    ref: dict[str, Any] = {}
+    cur: dict[str, Any] = {}
+    for i in range(NUMBERS):
+        shift = SHIFTS[(i // 3) % len(SHIFTS)] if i % 3 == 0 else 0.0
+        ref[f"n{i:02d}"] = rng.normal(0.0, 1.0, rows)
+        cur[f"n{i:02d}"] = rng.normal(shift, 1.0, rows)
+    for i in range(CATEGORIES):
+        mix = MIXES[(i // 3) % len(MIXES)] if i % 3 == 0 else 0.0
+        shares = (1 - mix) * zipf + mix / 10
+        ref[f"c{i:02d}"] = pd.array(rng.choice(VALUES, size=rows, p=zipf), dtype="str")
+        cur[f"c{i:02d}"] = pd.array(rng.choice(VALUES, size=rows, p=shares), dtype="str")
+    return pd.DataFrame(ref), pd.DataFrame(cur)
+
+
+def timed(f: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    start = time.perf_counter()
+    result = f()
+    return time.perf_counter() - start, result
+
+
+def scipy_drift(ref: pd.DataFrame, cur: pd.DataFrame) -> dict[str, tuple[str, float, float]]:
+    """The anchor: (method, score, p-value) per column from the raw rows."""
+    out: dict[str, tuple[str, float, float]] = {}
+    for name in ref.columns:
+        if name.startswith("n"):
+            result = stats.ks_2samp(ref[name].to_numpy(), cur[name].to_numpy())
+            out[name] = ("ks", float(result.statistic), float(result.pvalue))
+        else:
+            table = pd.concat([ref[name].value_counts(), cur[name].value_counts()], axis=1)
+            observed = table.fillna(0).to_numpy().T
+            chi2, p, _, _ = stats.chi2_contingency(observed, correction=False)
+            out[name] = ("chi-square", float(np.sqrt(chi2 / observed.sum())), float(p))
+    return out
+
+
+def bench_profiling(rows: int, repeat: int) -> dict[str, float]:
+    df = wide_frame(rows, seed=0)
+    profile(df.iloc[:1000])  # both sides warm: whylogs imported, its resolvers built
+    why.log(df.iloc[:1000]).view()
+    contenders: list[tuple[str, Callable[[], Any]]] = [
+        ("direct", lambda: why.log(df).view()),
+        ("ours", lambda: profile(df)),
+    ]
+    best: dict[str, float] = {}
+    for r in range(repeat):  # alternating, and which goes first too
+        for name, run in contenders if r % 2 == 0 else contenders[::-1]:
+            best[name] = min(best.get(name, float("inf")), timed(run)[0])
+    wide = profile(df)
+    summaries_s, _ = timed(lambda: wide.columns)
+    return {**best, "summaries": summaries_s, "bytes": len(wide.to_bytes())}
+
+
+def bench_drift(rows: int, repeat: int) -> dict[str, Any]:
+    t = DriftThresholds()
+    ref_df, cur_df = drift_frames(rows, seed=1)
+    profiling_s, (ref_p, cur_p) = timed(lambda: (profile(ref_df), profile(cur_df)))
+    report_s, quality_s, anchor_s = [], [], []
+    with tempfile.TemporaryDirectory(prefix="scalelab-bench-monitoring-") as tmp:
+        ref_path, cur_path = Path(tmp) / "reference.bin", Path(tmp) / "current.bin"
+        ref_p.write(ref_path)
+        cur_p.write(cur_path)
+        stored = ref_path.stat().st_size + cur_path.stat().st_size
+        for _ in range(repeat):
+            seconds, report = timed(
+                lambda: drift_report(Profile.read(ref_path), Profile.read(cur_path), t)
+            )
+            report_s.append(seconds)
+            seconds, issues = timed(
+                lambda: quality_issues(Profile.read(ref_path), Profile.read(cur_path))
+            )
+            quality_s.append(seconds)
+            seconds, anchor = timed(lambda: scipy_drift(ref_df, cur_df))
+            anchor_s.append(seconds)
+    ours = {d.column: d for d in report}
+    agree = sum(
+        ours[name].category == category(method, score, p, t)  # type: ignore[arg-type]
+        for name, (method, score, p) in anchor.items()
+    )
+
+    def gap(kind: str) -> float:
+        return max(
+            abs((ours[name].score or 0.0) - score)
+            for name, (method, score, _) in anchor.items()
+            if method == kind
+        )
+
+    return {
+        "profiling": profiling_s,
+        "report": min(report_s),
+        "quality": min(quality_s),
+        "anchor": min(anchor_s),
+        "stored": stored,
+        "counts": categories(report),
+        "agree": agree,
+        "columns": len(anchor),
+        "ks_gap": gap("ks"),
+        "v_gap": gap("chi-square"),
+        "issues": len(issues),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows profiled (x 20 columns)")
+    parser.add_argument("--drift-rows", type=int, default=100_000, help="rows per drift batch")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is kept")
+    args = parser.parse_args()
+    if args.rows < 1 or args.drift_rows < 10 or args.repeat < 1:
+        parser.error("--rows needs at least 1, --drift-rows 10, --repeat 1")
+    began = time.perf_counter()
+    p = bench_profiling(args.rows, args.repeat)
+    gc.collect()
+    d = bench_drift(args.drift_rows, args.repeat)
+    ratio = p["ours"] / p["direct"]
+
+    print()
+    print(f"profiling, {args.rows:,} rows x 20 columns, seconds (best of {args.repeat})")
+    print(f"  {'whylogs directly: why.log(df).view()':52}{p['direct']:>9.2f}")
+    print(f"  {'ScaleLab: profile(df)':52}{p['ours']:>9.2f}{ratio:>8.2f}x")
+    print(f"  {'  then its 20 typed column summaries':52}{p['summaries']:>9.3f}")
+    print(f"  {'  stored, bytes':52}{p['bytes']:>9,}")
+    print(f"  target: overhead ratio <= 1.10 ({'met' if ratio <= 1.10 else 'NOT met'})")
+    print()
+    print(
+        f"drift, {NUMBERS + CATEGORIES} columns ({NUMBERS} numbers, {CATEGORIES} categories), "
+        f"{args.drift_rows:,} rows a side, seconds (best of {args.repeat})"
+    )
+    print(f"  {'profiling both sides (once)':52}{d['profiling']:>9.2f}")
+    print(f"  {'ScaleLab: read both profiles + drift_report':52}{d['report']:>9.3f}")
+    print(f"  {'ScaleLab: read both profiles + quality_issues':52}{d['quality']:>9.3f}")
+    print(f"  {'anchor: scipy on the raw rows (ks_2samp, chi2)':52}{d['anchor']:>9.3f}")
+    print(f"  {'  ratio anchor / ScaleLab':52}{d['anchor'] / d['report']:>8.1f}x")
+    print(f"  {'stored profiles, bytes (both)':52}{d['stored']:>9,}")
+    print(f"  verdicts: {', '.join(f'{n} {c}' for c, n in d['counts'].items())}")
+    print(
+        f"  same verdict as from scipy's figures, same thresholds: {d['agree']} of "
+        f"{d['columns']}; largest gap in KS D {d['ks_gap']:.4f}, in Cramer's V {d['v_gap']:.4f}"
+    )
+    print(f"  quality issues: {d['issues']}")
+    print(f"  target: drift report < 2 s ({'met' if d['report'] < 2 else 'NOT met'})")
+    print(f"  whole benchmark: {time.perf_counter() - began:.0f} s")
+    print(f"  machine: {machine()}")
+    print(
+        json.dumps(
+            {
+                "benchmark": "monitoring",
+                "whylogs": why.__version__,
+                "rows": args.rows,
+                "columns": 20,
+                "whylogs_profile_s": round(p["direct"], 3),
+                "scalelab_profile_s": round(p["ours"], 3),
+                "profile_overhead_ratio": round(ratio, 3),
+                "column_summaries_s": round(p["summaries"], 4),
+                "profile_bytes": p["bytes"],
+                "drift_rows": args.drift_rows,
+                "drift_columns": NUMBERS + CATEGORIES,
+                "drift_profiling_s": round(d["profiling"], 3),
+                "drift_report_100_cols_s": round(d["report"], 4),
+                "quality_issues_100_cols_s": round(d["quality"], 4),
+                "anchor_drift_s": round(d["anchor"], 3),
+                "drift_categories": d["counts"],
+                "verdicts_agreeing_with_anchor": d["agree"],
+                "ks_max_gap_vs_anchor": round(d["ks_gap"], 4),
+                "cramers_v_max_gap_vs_anchor": round(d["v_gap"], 4),
+                "machine": machine(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

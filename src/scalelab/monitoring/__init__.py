@@ -1,9 +1,20 @@
 """Monitoring data and models: profiles of training, serving and batch data (whylogs sketches,
-merged into time windows), drift per column between two profiles, and data-quality issues."""
+merged into time windows), drift per column between two profiles, and data-quality issues.
+Reference profiles are saved with models' MLflow runs; serving windows come from endpoints'
+request logs, profiled an hour at a time."""
 
 from .drift import ColumnDrift, DriftThresholds, drift_report
 from .profiles import ColumnSummary, Distribution, FrequentItems, Profile, merge, profile
 from .quality import QualityIssue, quality_issues
+from .reference import MissingReference, load_reference, log_reference
+from .serving import (
+    WindowProfiles,
+    frame_of,
+    predictions_by_request,
+    predictions_of,
+    window,
+    window_profiles,
+)
 
 __all__ = [
     "ColumnDrift",
@@ -11,10 +22,19 @@ __all__ = [
     "Distribution",
     "DriftThresholds",
     "FrequentItems",
+    "MissingReference",
     "Profile",
     "QualityIssue",
+    "WindowProfiles",
     "drift_report",
+    "frame_of",
+    "load_reference",
+    "log_reference",
     "merge",
+    "predictions_by_request",
+    "predictions_of",
     "profile",
     "quality_issues",
+    "window",
+    "window_profiles",
 ]

@@ -63,6 +63,8 @@ WHO_MAY: dict[tuple[str, str], str] = {
     ("post", "/api/projects/{slug}/deployments/{name}/promote"): "deployer",
     ("post", "/api/projects/{slug}/deployments/{name}/rollback"): "deployer",
     ("get", "/api/projects/{slug}/deployments/{name}/events"): "viewer",
+    ("post", "/api/projects/{slug}/deployments/{name}/labels"): "editor",
+    ("get", "/api/projects/{slug}/deployments/{name}/scores"): "viewer",
     ("get", "/api/projects/{slug}/deployments/{name}/keys"): "deployer",
     ("post", "/api/projects/{slug}/deployments/{name}/keys"): "deployer",
     ("delete", "/api/projects/{slug}/deployments/{name}/keys/{key_id}"): "deployer",
@@ -133,6 +135,8 @@ def request_for(
         kwargs["json"] = {"max_replicas": 2}
     elif path.endswith("/versions"):
         kwargs["json"] = {"model_uri": "models:/matrix/1"}
+    elif path.endswith("/labels"):
+        kwargs["json"] = {"labels": [{"request_id": "r1", "label": 1}]}
     elif path.endswith("/keys") and method == "post":
         kwargs["json"] = {"label": "matrix"}
     elif path.endswith("/models") and method == "post":

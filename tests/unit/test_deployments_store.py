@@ -1,4 +1,5 @@
-"""Deployments, their events and client keys in the store, on SQLite and PostgreSQL."""
+"""Deployments, their events, client keys and prediction labels in the store, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from scalelab.store import Store, projects
 from scalelab.store import deployments as repo
 from scalelab.store.models import Base, DeploymentEventRow, DeploymentRow, EndpointKeyRow
 
-NEW_TABLES = {"deployments", "deployment_events", "endpoint_keys"}
+NEW_TABLES = {"deployments", "deployment_events", "endpoint_keys", "prediction_labels"}
 BLUE = {"model_uri": "models:/churn/3", "model_name": "churn", "version": "3", "run_id": "r1"}
 
 
@@ -265,3 +266,20 @@ def test_all_live_deployments_skip_stopped_ones_and_give_the_slug(store: Store) 
             ("fraud", "failed", "failed"),
         ]
         assert all(isinstance(row, DeploymentRow) for row, _ in live)
+
+
+def test_labels_are_kept_per_request_and_replaced_when_posted_again(store: Store) -> None:
+    pid = _project(store, "churn")
+    dep_id, other = _deploy(store, pid, "scorer"), _deploy(store, pid, "other")
+    with store.session() as s:
+        assert repo.put_labels(s, dep_id, {"r1": 1, "r2": [0, 1], "r3": "cat"}, "alice") == 3
+        repo.put_labels(s, other, {"r1": 0}, "bob")
+    with store.session() as s:
+        assert repo.put_labels(s, dep_id, {"r1": 0}, "bob") == 1  # a correction
+    with store.session() as s:
+        wanted = ["r1", "r2", "r3", "r4", *[f"x{i}" for i in range(1200)]]
+        assert repo.labels_for(s, dep_id, wanted) == {"r1": 0, "r2": [0, 1], "r3": "cat"}
+        assert repo.labels_for(s, other, ["r1"]) == {"r1": 0}
+        repo.delete_deployment(s, repo.deployment_by_id(s, dep_id))
+    with store.session() as s:
+        assert repo.labels_for(s, dep_id, ["r1"]) == {}

@@ -292,6 +292,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{slug}/deployments/{name}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post the ground truth of predictions, by the request id each was answered with (a label posted again replaces the earlier one)
+         * @description Needs the `editor` role in the project.
+         */
+        post: operations["post_DeploymentLabelsHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{slug}/deployments/{name}/promote": {
         parameters: {
             query?: never;
@@ -326,6 +346,26 @@ export interface paths {
          * @description Needs the `deployer` role in the project.
          */
         post: operations["post_DeploymentRollbackHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{slug}/deployments/{name}/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The model's score per hour on the labels posted so far (`?metric=accuracy|f1|mae|rmse&hours=24`): logged predictions joined to labels by request id
+         * @description Needs the `viewer` role in the project.
+         */
+        get: operations["get_DeploymentScoresHandler"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -959,6 +999,16 @@ export interface components {
             /** Version */
             version: string;
         };
+        /** LabelsPost */
+        LabelsPost: {
+            /** Labels */
+            labels: components["schemas"]["PredictionLabel"][];
+        };
+        /** LabelsStored */
+        LabelsStored: {
+            /** Stored */
+            stored: number;
+        };
         /** MemberList */
         MemberList: {
             /** Members */
@@ -1022,6 +1072,33 @@ export interface components {
              * @description a ScaleLab run id (its MLflow run) or an MLflow run id of the project
              */
             run_id: string;
+        };
+        /** ModelScoreList */
+        ModelScoreList: {
+            /** Hours */
+            hours: components["schemas"]["ModelScoreModel"][];
+            /** Metric */
+            metric: string;
+            overall: components["schemas"]["ModelScoreModel"];
+        };
+        /** ModelScoreModel */
+        ModelScoreModel: {
+            /**
+             * Hour
+             * @description the hour (UTC, YYYYmmdd-HH); null for all of them
+             */
+            hour: string | null;
+            /** Labelled */
+            labelled: number;
+            /** Mismatched */
+            mismatched: number;
+            /** Predictions */
+            predictions: number;
+            /**
+             * Value
+             * @description the metric over the labelled predictions, if any
+             */
+            value: number | null;
         };
         /** ModelVersionModel */
         ModelVersionModel: {
@@ -1162,6 +1239,19 @@ export interface components {
              * @description a pipeline's steps, in order
              */
             steps: string[];
+        };
+        /** PredictionLabel */
+        PredictionLabel: {
+            /**
+             * Label
+             * @description the true value; a list with one value per row for a request of many rows
+             */
+            label: string | number | boolean | (string | number | boolean | null)[] | null;
+            /**
+             * Request Id
+             * @description the X-Request-Id the prediction was answered with (or sent with)
+             */
+            request_id: string;
         };
         /**
          * PreferencesModel
@@ -3018,6 +3108,78 @@ export interface operations {
             };
         };
     };
+    post_DeploymentLabelsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelsPost"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelsStored"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Authenticated, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     post_DeploymentPromoteHandler: {
         parameters: {
             query?: never;
@@ -3127,6 +3289,56 @@ export interface operations {
             };
             /** @description Conflicts with the current state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    get_DeploymentScoresHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelScoreList"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

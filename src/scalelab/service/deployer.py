@@ -85,7 +85,11 @@ class Deployer:
         return None
 
     def log_folder(self, endpoint: Endpoint) -> Path:
-        return self.folder(endpoint.project_id) / "requests" / endpoint.name
+        return self.log_folder_of(endpoint.project_id, endpoint.name)
+
+    def log_folder_of(self, project_id: int, name: str) -> Path:
+        """Where an endpoint's request log is (also while it is not running)."""
+        return self.folder(project_id) / "requests" / name
 
     def folder(self, project_id: int) -> Path:
         return self.data.serving / str(project_id)

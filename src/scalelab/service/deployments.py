@@ -6,10 +6,14 @@ scale, remove and hand out keys. The work itself is the Deployer's; these only m
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import Any, ClassVar
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, cast
 
 from ..errors import InvalidInput, NotFound
+from ..monitoring.scores import METRICS, Metric, ModelScore, model_score
+from ..monitoring.serving import hours_between, predictions_by_request
 from ..store import deployments as repo
 from ..store.models import DeploymentRow
 from .endpoints import Endpoint, Version
@@ -26,6 +30,10 @@ from .models import (
     EndpointKeyCreated,
     EndpointKeyList,
     EndpointKeyModel,
+    LabelsPost,
+    LabelsStored,
+    ModelScoreList,
+    ModelScoreModel,
     ReplicaModel,
     VersionDeploy,
 )
@@ -349,3 +357,85 @@ class EndpointKeyHandler(DeploymentScoped):
         self.commit()
         self.app.deployer.keys.clear()  # the gateway's cache must not outlive the key
         self.write_model(EndpointKeyModel.model_validate(key))
+
+
+class DeploymentLabelsHandler(DeploymentScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "post": Operation(
+            "Post the ground truth of predictions, by the request id each was answered with "
+            "(a label posted again replaces the earlier one)",
+            LabelsStored,
+            body=LabelsPost,
+            role="editor",
+            errors=(400, 401, 403, 404),
+            tags=TAGS,
+        ),
+    }
+
+    def post(self, slug: str, name: str) -> None:
+        assert self.db is not None
+        body = self.parse_body(LabelsPost)
+        self.refuse_if_archived()
+        row = self.row(name)
+        labels = {item.request_id: item.label for item in body.labels}
+        stored = repo.put_labels(self.db, row.id, labels, self.identity.name)
+        self.commit()
+        self.write_model(LabelsStored(stored=stored))
+
+
+MAX_SCORE_HOURS = 168
+
+
+class DeploymentScoresHandler(DeploymentScoped):
+    operations: ClassVar[dict[str, Operation]] = {
+        "get": Operation(
+            "The model's score per hour on the labels posted so far (`?metric=accuracy|f1|"
+            "mae|rmse&hours=24`): logged predictions joined to labels by request id",
+            ModelScoreList,
+            role="viewer",
+            errors=(400, 401, 404),
+            tags=TAGS,
+        ),
+    }
+
+    async def get(self, slug: str, name: str) -> None:
+        assert self.db is not None
+        asked = self.get_query_argument("metric", "accuracy")
+        if asked not in METRICS:
+            raise InvalidInput(f"metric: one of {', '.join(METRICS)}")
+        metric = cast(Metric, asked)
+        try:
+            hours = int(self.get_query_argument("hours", "24"))
+        except ValueError:
+            raise InvalidInput("hours: a whole number") from None
+        if not 1 <= hours <= MAX_SCORE_HOURS:
+            raise InvalidInput(f"hours: from 1 to {MAX_SCORE_HOURS}")
+        row = self.row(name)
+        folder = self.app.deployer.log_folder_of(row.project_id, row.name)
+        now = datetime.now(UTC)
+        keys = hours_between(now - timedelta(hours=hours - 1), now + timedelta(seconds=1))
+        by_hour = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: {key: predictions_by_request(folder, key) for key in keys}
+        )
+        wanted = [rid for predictions in by_hour.values() for rid in predictions]
+        labels = repo.labels_for(self.db, row.id, wanted)
+        everything = {rid: p for predictions in by_hour.values() for rid, p in predictions.items()}
+        self.write_model(
+            ModelScoreList(
+                metric=metric,
+                overall=_score(None, model_score(everything, labels, metric)),
+                hours=[
+                    _score(key, model_score(p, labels, metric)) for key, p in by_hour.items() if p
+                ],
+            )
+        )
+
+
+def _score(hour: str | None, score: ModelScore) -> ModelScoreModel:
+    return ModelScoreModel(
+        hour=hour,
+        value=score.value,
+        labelled=score.labelled,
+        predictions=score.predictions,
+        mismatched=score.mismatched,
+    )

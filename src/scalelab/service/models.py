@@ -601,3 +601,39 @@ class EndpointKeyCreated(BaseModel):
 
 class EndpointKeyList(BaseModel):
     keys: list[EndpointKeyModel]
+
+
+class PredictionLabel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: str = Field(
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="the X-Request-Id the prediction was answered with (or sent with)",
+    )
+    label: str | float | bool | list[str | float | bool | None] | None = Field(
+        description="the true value; a list with one value per row for a request of many rows"
+    )
+
+
+class LabelsPost(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[PredictionLabel] = Field(min_length=1, max_length=10_000)
+
+
+class LabelsStored(BaseModel):
+    stored: int
+
+
+class ModelScoreModel(BaseModel):
+    hour: str | None = Field(description="the hour (UTC, YYYYmmdd-HH); null for all of them")
+    value: float | None = Field(description="the metric over the labelled predictions, if any")
+    labelled: int
+    predictions: int
+    mismatched: int
+
+
+class ModelScoreList(BaseModel):
+    metric: str
+    overall: ModelScoreModel
+    hours: list[ModelScoreModel]

@@ -24,6 +24,18 @@ SWITCHED = frozenset({"switch"})
 REFUSED = frozenset({"failed", "keep_blue", "rollback"})
 
 
+LABELS_PER_POST = 10_000  # the API's limit per request
+
+
+def _plain(value: Any) -> Any:
+    """numpy and pandas scalars (and arrays, for many rows) as JSON values."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
 class DeploymentError(ScaleLabError):
     """A deployment was refused or did not go live; the message says why in one line."""
 
@@ -180,6 +192,27 @@ class Endpoints:
 
     def remove(self, name: str) -> None:
         self._call("DELETE", f"/{name}")
+
+    def log_labels(self, name: str, labels: Any) -> int:
+        """Post the ground truth of predictions: `labels` maps the request id each prediction
+        was answered with (its `X-Request-Id`) to the true value (a list of values for a
+        request of many rows); a dict or a pandas Series indexed by request id."""
+        items = labels.items() if hasattr(labels, "items") else labels
+        pairs = [{"request_id": str(rid), "label": _plain(label)} for rid, label in items]
+        stored = 0
+        for start in range(0, len(pairs), LABELS_PER_POST):
+            answer = self._call(
+                "POST", f"/{name}/labels", json={"labels": pairs[start : start + LABELS_PER_POST]}
+            )
+            stored += int(answer["stored"])
+        return stored
+
+    def scores(self, name: str, metric: str = "accuracy", hours: int = 24) -> dict[str, Any]:
+        """The model's score per hour on the labels posted so far."""
+        found: dict[str, Any] = self._call(
+            "GET", f"/{name}/scores", params={"metric": metric, "hours": hours}
+        )
+        return found
 
     def url(self, name: str) -> str:
         """Where this client asks the endpoint for predictions."""

@@ -16,7 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict
-from .models import DeploymentEventRow, DeploymentRow, EndpointKeyRow, ProjectRow, utcnow
+from .models import (
+    DeploymentEventRow,
+    DeploymentRow,
+    EndpointKeyRow,
+    PredictionLabelRow,
+    ProjectRow,
+    utcnow,
+)
 
 STOPPED = "stopped"
 KEY_PREFIX = "slkey_"
@@ -253,3 +260,49 @@ def touch_key(session: Session, row: EndpointKeyRow) -> None:
     """Record that the key was used now."""
     row.last_used_at = utcnow()
     session.flush()
+
+
+def put_labels(session: Session, deployment_id: int, labels: dict[str, Any], actor: str) -> int:
+    """Store the ground truth of predictions by request id; a label posted again replaces
+    the earlier one. Returns how many were stored."""
+    existing = {
+        row.request_id: row
+        for row in session.scalars(
+            select(PredictionLabelRow).where(
+                PredictionLabelRow.deployment_id == deployment_id,
+                PredictionLabelRow.request_id.in_(list(labels)),
+            )
+        )
+    }
+    now = utcnow()
+    for request_id, label in labels.items():
+        row = existing.get(request_id)
+        if row is None:
+            session.add(
+                PredictionLabelRow(
+                    deployment_id=deployment_id,
+                    request_id=request_id,
+                    label=label,
+                    labelled_by=actor,
+                    labelled_at=now,
+                )
+            )
+        else:
+            row.label, row.labelled_by, row.labelled_at = label, actor, now
+    session.flush()
+    return len(labels)
+
+
+def labels_for(session: Session, deployment_id: int, request_ids: list[str]) -> dict[str, Any]:
+    """The labels posted for these requests (those that have one)."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(request_ids), 500):  # bounded IN lists
+        chunk = request_ids[start : start + 500]
+        for request_id, label in session.execute(
+            select(PredictionLabelRow.request_id, PredictionLabelRow.label).where(
+                PredictionLabelRow.deployment_id == deployment_id,
+                PredictionLabelRow.request_id.in_(chunk),
+            )
+        ):
+            found[request_id] = label
+    return found

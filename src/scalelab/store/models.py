@@ -340,3 +340,23 @@ class EndpointKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PredictionLabelRow(Base):
+    """The ground truth of one prediction, posted after the fact: joined to the request log's
+    prediction by the request id the gateway answered with. A later label replaces it."""
+
+    __tablename__ = "prediction_labels"
+    __table_args__ = (
+        UniqueConstraint("deployment_id", "request_id"),
+        Index("ix_prediction_labels_deployment_at", "deployment_id", "labelled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    )
+    request_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    label: Mapped[Any] = mapped_column(JSON, nullable=True)
+    labelled_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    labelled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

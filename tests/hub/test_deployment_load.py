@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import requests
 
+from scalelab.environ import is_private
 from tests.hubctl import Hub, running_hub
 from tests.runs.conftest import write_notebook
 from tests.waiting import wait_until
@@ -61,7 +62,19 @@ class FailsOnLargeValues(mlflow.pyfunc.PythonModel):
             raise ValueError("x too large")
         return model_input["x"] * 0
 
-if kind == "unloadable":
+class ShowsItsEnvironment(mlflow.pyfunc.PythonModel):
+    # Models may hold code: what that code finds, in os.environ and in the process's start.
+    def predict(self, context, model_input):
+        import os, pathlib
+        start = pathlib.Path("/proc/self/environ").read_bytes().split(b"\\0")
+        names = set(os.environ) | {e.split(b"=", 1)[0].decode() for e in start if b"=" in e}
+        return [" ".join(sorted(names))] * len(model_input)
+
+if kind == "environ":
+    mlflow.pyfunc.log_model(
+        name="model", python_model=ShowsItsEnvironment(), input_example=X.head(2)
+    )
+elif kind == "unloadable":
     mlflow.pyfunc.log_model(name="model", python_model=Unloadable(), input_example=X.head(2))
 elif kind == "errors":
     mlflow.pyfunc.log_model(
@@ -161,6 +174,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
                 ("other_columns", 2),
                 ("unloadable", 2),
                 ("errors", 2),
+                ("environ", 2),
             )
         }
         served = Served(hub, versions, owner, viewer)
@@ -324,6 +338,20 @@ def test_the_autoscaler_follows_the_load_and_says_why(served: Served) -> None:
     assert down["actor"] == "autoscaler", down
     wait_until(lambda: len(elastic.state()["replicas"]) == 1, 60, 0.2)
     assert served.api("DELETE", "/elastic").status_code == 204
+
+
+def test_a_models_code_finds_no_credential_of_the_service(served: Served) -> None:
+    body = {"name": "env", "model_uri": f"models:/load/{served.versions['environ']}"}
+    assert served.api("POST", json=body).status_code == 202
+    env = Served(served.hub, served.versions, served.owner, served.viewer, "env")
+    wait_until(lambda: env.state()["state"] == "live", 180, 0.3, env.events)
+    r = requests.post(env.url, json=ROWS, headers=served.viewer, timeout=30)
+    assert r.status_code == 200, r.text
+    names = set(r.json()["predictions"][0].split())
+    assert "PATH" in names  # the check sees the environment at all
+    leaked = [n for n in names if is_private(n) and n != "SCALELAB_REPLICA_SECRET"]
+    assert leaked == [], leaked
+    assert served.api("DELETE", "/env").status_code == 204
 
 
 def test_bad_input_is_refused_with_a_message_and_replicas_stay_up(served: Served) -> None:

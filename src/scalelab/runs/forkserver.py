@@ -27,6 +27,8 @@ from typing import Any
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Unicode
 
+from ..environ import child_environ
+
 PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "zmq", "tornado", "comm")
 
 
@@ -150,6 +152,8 @@ class ForkServer:
             [sys.executable, "-m", "scalelab.runs.forkserver", self.socket_path, *preload],
             stdout=subprocess.PIPE,
             start_new_session=True,
+            # Kernels forked from it keep its first environment in /proc/<pid>/environ.
+            env=child_environ(),
         )
         assert self.process.stdout is not None
         if self.process.stdout.readline().strip() != b"ready":

@@ -20,6 +20,7 @@ from typing import Any
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 
+from ..environ import child_environ
 from ..processfolders import make_process_folder
 from .forkserver import ForkServer, forkable, use_fork_server
 
@@ -135,7 +136,8 @@ async def start_kernel(
         )
     if fork_server is not None:
         use_fork_server(manager.kernel_spec, fork_server, run_as)
-    await manager.start_kernel()
+    # Not the service's environment: it holds the service's credentials.
+    await manager.start_kernel(env=child_environ())
     client = manager.client()
     client.start_channels()
     kernel = ReadyKernel(name, manager, client)

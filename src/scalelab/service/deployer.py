@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import sys
 import time
@@ -22,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..dataroot import DataRoot
+from ..environ import child_environ
 from ..errors import Conflict, InvalidInput, NotFound, ScaleLabError
 from ..serving.policy import ScalePolicy, signature_mismatch
 from ..store import deployments as repo
@@ -467,7 +467,7 @@ class Deployer:
         )
         token = self.run_tokens.issue(grant)
         env = {
-            **os.environ,
+            **child_environ(),
             **NO_TELEMETRY,
             "MLFLOW_TRACKING_URI": f"{self.service_url}mlflow/{endpoint.slug}",
             "MLFLOW_TRACKING_TOKEN": token,

@@ -11,7 +11,6 @@ import abc
 import asyncio
 import contextlib
 import itertools
-import os
 import secrets
 import signal
 import sys
@@ -25,6 +24,7 @@ from tornado import httpclient
 from traitlets import Float, Integer
 from traitlets.config import LoggingConfigurable
 
+from ..environ import child_environ
 from ..errors import ScaleLabError
 from ..processfolders import make_process_folder
 from ..tracking.quiet import NO_TELEMETRY
@@ -216,7 +216,8 @@ class ReplicaLauncher(ReplicaBackend):
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
-                env={**os.environ, **NO_TELEMETRY, "SCALELAB_REPLICA_SECRET": self.secret},
+                # A model may hold code (a pyfunc): it gets no credential of the service's.
+                env={**child_environ(), **NO_TELEMETRY, "SCALELAB_REPLICA_SECRET": self.secret},
             )
         replica = Replica(replica_id, path, process)
         self._sockets[replica.host] = path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import pwd
 import re
 import shutil
@@ -167,3 +168,13 @@ def unreachable(needs: Mapping[Path, str]) -> tuple[Path, str] | None:
             if missing := _lacks(path, need):
                 return path, missing
     return None
+
+
+def give_tree(top: Path, account: str) -> None:
+    """`top` and all below it owned by `account` (and its group), `top` closed to others."""
+    entry = pwd.getpwnam(account)
+    for folder, dirs, files in os.walk(top):
+        for name in [*dirs, *files]:
+            os.chown(os.path.join(folder, name), entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+    os.chown(top, entry.pw_uid, entry.pw_gid)
+    top.chmod(0o700)

@@ -255,3 +255,73 @@ def test_runs_execute_as_the_project_account(team: tuple[Path, list[str]]) -> No
         newest = wait_until(scheduled_run_done, 120, 0.3, lambda: hub.log()[-3000:])
         assert newest["status"] == "succeeded", newest["error"]
         assert (workspace / "who.txt").read_text() == account.pw_name
+
+
+TRAIN = """
+import mlflow, mlflow.sklearn, pandas as pd
+from sklearn.tree import DecisionTreeClassifier
+X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0]})
+mlflow.log_metric("accuracy", 1.0)
+mlflow.sklearn.log_model(
+    DecisionTreeClassifier(max_depth=2).fit(X, [0, 1, 1, 0]), name="model",
+    input_example=X.head(2), skops_trusted_types=["sklearn.tree._tree.Tree"],
+)
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the system-users mode runs the hub as root")
+def test_replicas_run_as_the_project_account(team: tuple[Path, list[str]]) -> None:
+    """A model may hold its deployers' code: its replicas run as the project's account, which
+    reads that project's models and nothing of other projects or of the service."""
+    from scalelab.unix import project_account
+
+    root, (owner, other, *_) = team
+    slug = f"ws-{owner}"
+    with running_hub(root, SCALELAB_MODE="system-users") as hub:
+        call = {"Authorization": f"token {hub.token_for(owner)}"}
+        api = f"{hub.service_url}api/projects/{slug}"
+        r = requests.post(
+            hub.service_url + "api/projects", json={"slug": slug}, headers=call, timeout=30
+        )
+        assert r.status_code == 201, r.text
+        write_notebook(root / "workspaces" / slug / "train.ipynb", "n = 1", TRAIN)
+        run = requests.post(f"{api}/runs", json={"target": "train.ipynb"}, headers=call, timeout=30)
+
+        def finished() -> dict[str, Any] | None:
+            found = requests.get(f"{api}/runs/{run.json()['id']}", headers=call, timeout=30).json()
+            return None if found["status"] in ("queued", "running") else found
+
+        assert wait_until(finished, 180, 0.5)["status"] == "succeeded"
+        r = requests.post(
+            f"{api}/models",
+            json={"run_id": run.json()["id"], "name": "m"},
+            headers=call,
+            timeout=60,
+        )
+        assert r.status_code == 201, r.text
+        body = {"name": "m", "model_uri": "models:/m/1"}
+        assert requests.post(f"{api}/deployments", json=body, headers=call, timeout=30).ok
+
+        def live() -> bool:
+            state = requests.get(f"{api}/deployments/m", headers=call, timeout=30).json()
+            return bool(state["state"] == "live")
+
+        wait_until(live, 180, 0.5, lambda: hub.log()[-3000:])
+        rows = {"dataframe_split": {"columns": ["x"], "data": [[0.0], [3.0]]}}
+        r = requests.post(
+            f"{hub.service_url}serve/{slug}/m/invocations", json=rows, headers=call, timeout=30
+        )
+        assert r.status_code == 200, r.text
+
+        account = pwd.getpwnam(project_account(slug))
+        [replica] = hub.service_pids("scalelab.serving.replica")
+        status = Path(f"/proc/{replica}/status").read_text()
+        uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+        assert set(uid_line.split()[1:]) == {str(account.pw_uid)}
+        # Its models are its own: another account (a person's) does not read them.
+        models = next((root / "serving").glob("*/models"))
+        assert models.stat().st_uid == account.pw_uid
+        ensure_unix_user(other, root / "users")  # as their first spawn would
+        peek = as_user(other, f"import os; print(os.listdir({str(models)!r}))")
+        assert peek.returncode != 0 and "PermissionError" in peek.stderr
+        requests.delete(f"{api}/deployments/m", headers=call, timeout=60)

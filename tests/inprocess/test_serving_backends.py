@@ -23,18 +23,21 @@ from tests.waiting import wait_until
 pytestmark = pytest.mark.inprocess
 
 
+NEVER_TIMEOUT = 2.0
+
+
 class Switchable(ReplicaLauncher):
     """The local backend, or (as `mode` says) a double of a failing one."""
 
     mode: ClassVar[str] = "local"
 
-    async def start(self, label: str, model_dir: Path, log_path: Path) -> Replica:
-        if self.mode == "never":  # a slow machine that never comes up
-            await asyncio.sleep(self.config.start_timeout)
-            raise ReplicaFailed(
-                f"the replica did not answer within {self.config.start_timeout:.0f}s"
-            )
-        replica = await super().start(label, model_dir, log_path)
+    async def start(
+        self, label: str, model_dir: Path, log_path: Path, account: str | None = None
+    ) -> Replica:
+        if self.mode == "never":  # a slow machine that never comes up (a short timeout)
+            await asyncio.sleep(NEVER_TIMEOUT)
+            raise ReplicaFailed(f"the replica did not answer within {NEVER_TIMEOUT:.0f}s")
+        replica = await super().start(label, model_dir, log_path, account)
         if self.mode == "crash":  # answers once, then dies
             os.kill(replica.process.pid, signal.SIGKILL)
         return replica
@@ -45,7 +48,6 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessService]:
     config = {
         "Serving": {
             "backend_class": f"{__name__}.Switchable",
-            "start_timeout": 2.0,
             "bake_seconds": 1.0,
             "check_interval": 0.2,
         }
@@ -106,7 +108,12 @@ def test_a_new_version_whose_replicas_die_leaves_the_live_one_serving(
     Switchable.mode = "local"
     body = {"name": "steady", "model_uri": f"models:/tumours/{first}"}
     assert deployer("POST", f"api/projects/{project}/deployments", json=body).status_code == 202
-    wait_until(lambda: endpoint(viewer, project, "steady")["state"] == "live", 120, 0.2)
+    wait_until(
+        lambda: endpoint(viewer, project, "steady")["state"] == "live",
+        120,
+        0.2,
+        lambda: str(viewer("GET", f"api/projects/{project}/deployments/steady/events").json()),
+    )
 
     Switchable.mode = "crash"
     r = deployer(
@@ -124,6 +131,7 @@ def test_a_new_version_whose_replicas_die_leaves_the_live_one_serving(
         ),
         120,
         0.2,
+        lambda: str(viewer("GET", f"api/projects/{project}/deployments/steady/events").json()),
     )
     Switchable.mode = "local"
     state = endpoint(viewer, project, "steady")

@@ -354,6 +354,7 @@ class ScaleLab(Application):
             tracking=self.tracking,
             run_tokens=self.run_tokens,
             service_url=self.service_url,
+            run_as=self.workspace_access.run_as,
         )
         self.tracked_runs = TrackedRuns(
             backends=self.tracking,

@@ -16,6 +16,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,7 @@ from ..store import deployments as repo
 from ..store.db import Store
 from ..store.models import DeploymentRow
 from ..tracking.quiet import NO_TELEMETRY
+from ..unix import give_tree
 from .endpoints import Endpoint, ReplicaSet, Router, Version, Watcher, stop_set
 from .local_http import ExpiringCache
 from .replicas import Replica, ReplicaBackend, ReplicaFailed, Serving
@@ -54,8 +56,12 @@ class Deployer:
         tracking: TrackingBackends,
         run_tokens: RunTokens,
         service_url: str,
+        run_as: Callable[[str], str | None] = lambda slug: None,
     ) -> None:
         self.config = config
+        # The OS account a project's replicas run as (the system-users mode: its own), since
+        # a model may hold code (a pyfunc) written by the project's deployers.
+        self.run_as = run_as
         self.log = config.log
         self.store = store
         self.data = data
@@ -90,6 +96,18 @@ class Deployer:
     def log_folder_of(self, project_id: int, name: str) -> Path:
         """Where an endpoint's request log is (also while it is not running)."""
         return self.folder(project_id) / "requests" / name
+
+    def _open_models(self, project_id: int, account: str) -> None:
+        """Let the project's account read its own models, and nothing else of the serving
+        folder: the folders above are search-only, the models its own (0700), the request
+        logs and replica logs stay the service's."""
+        project = self.folder(project_id)
+        for folder in (self.data.serving, project):
+            folder.mkdir(parents=True, exist_ok=True)
+            folder.chmod(0o711)
+        for top in (project / "models", project / "runs"):
+            if top.is_dir():
+                give_tree(top, account)
 
     def folder(self, project_id: int) -> Path:
         return self.data.serving / str(project_id)
@@ -331,8 +349,13 @@ class Deployer:
     async def _start_replica(self, endpoint: Endpoint, replica_set: ReplicaSet) -> Replica:
         logs = self.folder(endpoint.project_id) / "logs"
         label = f"{endpoint.id}-{replica_set.version.version or 'run'}"
+        account = self.run_as(endpoint.slug)
+        if account is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                None, self._open_models, endpoint.project_id, account
+            )
         replica = await self.launcher.start(
-            label, Path(replica_set.version.model_dir), logs / f"{endpoint.name}.log"
+            label, Path(replica_set.version.model_dir), logs / f"{endpoint.name}.log", account
         )
         self._spawn(self._mind(endpoint, replica_set, replica))
         return replica
@@ -383,6 +406,8 @@ class Deployer:
     async def _metadata(self, replica: Replica) -> dict[str, Any]:
         response = await self.launcher.call(replica, "GET", "metadata")
         if response.code != 200:
+            if response.code == 599:
+                raise DeployFailed(f"replica {replica.id} stopped answering ({response.error})")
             raise DeployFailed(f"the replica's metadata answered {response.code}")
         data: dict[str, Any] = json.loads(response.body)
         return data

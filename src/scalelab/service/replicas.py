@@ -11,6 +11,8 @@ import abc
 import asyncio
 import contextlib
 import itertools
+import os
+import pwd
 import secrets
 import signal
 import sys
@@ -136,9 +138,12 @@ class ReplicaBackend(abc.ABC):
         self.log = config.log
 
     @abc.abstractmethod
-    async def start(self, label: str, model_dir: Path, log_path: Path) -> Replica:
+    async def start(
+        self, label: str, model_dir: Path, log_path: Path, account: str | None = None
+    ) -> Replica:
         """A replica of the model in `model_dir`, once it answers; ReplicaFailed (with the
-        reason in one line) if it never does within `config.start_timeout`."""
+        reason in one line) if it never does within `config.start_timeout`. `account`: the
+        OS account it runs as (None: the service's)."""
 
     @abc.abstractmethod
     async def call(
@@ -181,17 +186,30 @@ class ReplicaLauncher(ReplicaBackend):
             self._socket_dir = make_process_folder(SOCKET_DIR_PREFIX, 0o700)
         return self._socket_dir
 
+    def _account_folder(self, account: str) -> Path:
+        """The sockets of replicas running as `account`: a folder of its own (0700) in ours,
+        which only lets it pass."""
+        top = self._folder()
+        top.chmod(0o711)
+        folder = top / account
+        if not folder.is_dir():
+            folder.mkdir(mode=0o700)
+            entry = pwd.getpwnam(account)
+            os.chown(folder, entry.pw_uid, entry.pw_gid)
+        return folder
+
     def url(self, replica: Replica, path: str) -> str:
         return f"http://{replica.host}/{path}"
 
     def headers(self) -> dict[str, str]:
         return {SECRET_HEADER: self.secret}
 
-    async def start(self, label: str, model_dir: Path, log_path: Path) -> Replica:
-        """A replica of the model in `model_dir`, once it answers (ReplicaFailed if it never
-        does within the start timeout)."""
+    async def start(
+        self, label: str, model_dir: Path, log_path: Path, account: str | None = None
+    ) -> Replica:
         replica_id = f"{label}-{next(self._ids)}"
-        path = self._folder() / f"{replica_id}.sock"
+        folder = self._folder() if account is None else self._account_folder(account)
+        path = folder / f"{replica_id}.sock"
         path.unlink(missing_ok=True)
         log_path.parent.mkdir(parents=True, exist_ok=True)
         config = self.config
@@ -210,14 +228,29 @@ class ReplicaLauncher(ReplicaBackend):
             "--max-body-mb",
             str(config.max_body_mb),
         ]
+        as_account: dict[str, Any] = {}
+        if account is not None:
+            entry = pwd.getpwnam(account)
+            as_account = {
+                "user": entry.pw_uid,
+                "group": entry.pw_gid,
+                "extra_groups": [],
+                "cwd": str(folder),
+            }
         with log_path.open("ab") as log:
             process = await asyncio.create_subprocess_exec(
                 *command,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
+                **as_account,
                 # A model may hold code (a pyfunc): it gets no credential of the service's.
-                env={**child_environ(), **NO_TELEMETRY, "SCALELAB_REPLICA_SECRET": self.secret},
+                env={
+                    **child_environ(),
+                    **NO_TELEMETRY,
+                    "SCALELAB_REPLICA_SECRET": self.secret,
+                    **({"HOME": str(folder)} if account is not None else {}),
+                },
             )
         replica = Replica(replica_id, path, process)
         self._sockets[replica.host] = path
@@ -257,14 +290,17 @@ class ReplicaLauncher(ReplicaBackend):
     async def call(
         self, replica: Replica, method: str, path: str, body: bytes | None = None
     ) -> httpclient.HTTPResponse:
-        return await self.http.fetch(
+        request = httpclient.HTTPRequest(
             self.url(replica, path),
             method=method,
             body=body,
             headers={**self.headers(), "Content-Type": "application/json"},
             request_timeout=self.config.request_timeout,
-            raise_error=False,
         )
+        try:
+            return await self.http.fetch(request, raise_error=False)
+        except OSError as exc:  # a replica dying mid-answer resets its socket
+            return httpclient.HTTPResponse(request, 599, error=exc)
 
     async def stop(self, replica: Replica, drain: float = 0.0) -> None:
         replica.ready = False

@@ -152,7 +152,9 @@ def test_openapi_document_describes_the_live_api(hub: Hub, alice: dict[str, str]
     ).json()
     for path, operations in doc["paths"].items():
         get = operations.get("get")
-        if get is None or "{run_id}" in path:  # runs: tests/service/test_runs.py
+        # Runs: tests/service/test_runs.py; an endpoint's reads: tests/inprocess/test_deployments.py
+        # and test_model_scores.py (an endpoint needs a registered model behind it).
+        if get is None or "{run_id}" in path or "/deployments/{name}" in path:
             continue
         url = path.lstrip("/").format(slug="openapi-doc", schedule_id=schedule["id"])
         r = call(hub, "GET", url, alice)

@@ -50,3 +50,16 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sweep_killed_services_folders() -> Iterator[None]:
+    """Services the tests SIGKILL on purpose cannot remove their socket folders; a service
+    started later sweeps those of dead processes, and so does the end of the session."""
+    yield
+    from scalelab.processfolders import sweep_stale_folders
+    from scalelab.service.replicas import SOCKET_DIR_PREFIX as SERVING
+    from scalelab.service.tracking import SOCKET_DIR_PREFIX as TRACKING
+
+    for prefix in (SERVING, TRACKING):
+        sweep_stale_folders(prefix)

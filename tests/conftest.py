@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,5 +63,12 @@ def sweep_killed_services_folders() -> Iterator[None]:
     from scalelab.service.replicas import SOCKET_DIR_PREFIX as SERVING
     from scalelab.service.tracking import SOCKET_DIR_PREFIX as TRACKING
 
-    for prefix in (SERVING, TRACKING):
-        sweep_stale_folders(prefix)
+    # A service the hub stopped just now may not have been reaped yet: look for a few seconds.
+    for _ in range(10):
+        for prefix in (SERVING, TRACKING):
+            sweep_stale_folders(prefix)
+        if not any(Path(tempfile.gettempdir()).glob(f"{TRACKING}*")) and not any(
+            Path(tempfile.gettempdir()).glob(f"{SERVING}*")
+        ):
+            return
+        time.sleep(1)

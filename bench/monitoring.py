@@ -1,4 +1,4 @@
-"""Monitoring through ScaleLab beside whylogs and scipy called directly: profiling and drift.
+"""Monitoring through ScaleLab: profiling, drift, and the request log's cost on serving p99.
 
 - Profiling: --rows rows x 20 columns (10 floats, normal; 5 ints, 0 to 999; 5 strings of 20
   categories, pandas 3's str dtype) through `scalelab.monitoring.profile(df)` beside the
@@ -18,10 +18,23 @@
   value counts per category column. (Evidently, the usual tool for this, is not installed.)
   Also: `quality_issues` on the same profiles, and how the verdicts from sketches agree with
   those from scipy's figures under the same thresholds.
-
-Not measured here: request_logging_p99_ratio (the serving request log, another part).
+- Request logging: request logging's cost on serving p99. A real JupyterHub with its proxy and
+  the ScaleLab service, and bench/serving.py's model (a 50-tree random forest, logged to the
+  project's MLflow, registered once) deployed on --serving-workers replicas (min = max),
+  called through the hub's proxy with a hub token by bench/_load.py: --serving-concurrency
+  connections in a closed loop, one row per request, the same 64 bodies in turn. The same
+  endpoint alternates its request log on (request_log_rate = 1.0: every answered prediction
+  logged) and off (0), switched by PATCHing the deployment, for --serving-rounds rounds a
+  side of --serving-seconds each (after --serving-warmup s; one unmeasured 4 s round first),
+  in the order on, off, off, on, on, off, ... request_logging_p99_ratio = the median of the
+  rounds' p99s with the log on / that with it off (target < 1.05). Also: requests/s and p50
+  (medians of the rounds), the service's CPU time per answer, the lines the request log gained
+  (all requests of the on rounds, warm-ups included; none in the off ones), and the cores
+  the rest of the machine kept busy in each round. --no-serving skips this part (and its
+  keys in the JSON line).
 
     .venv/bin/python bench/monitoring.py [--rows 1000000] [--drift-rows 100000] [--repeat 3]
+        [--serving-seconds 8] [--serving-rounds 3] [--no-serving]
 """
 
 from __future__ import annotations
@@ -29,6 +42,8 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -43,6 +58,20 @@ import pandas as pd
 from scipy import stats
 
 from bench._machine import machine
+from bench.serving import (
+    ENDPOINT,
+    MODEL,
+    SLUG,
+    USER,
+    Api,
+    Target,
+    closed_round,
+    deploy,
+    hub_at,
+    percentile,
+    scalelab_kind,
+    train_and_log,
+)
 from scalelab.monitoring import (
     DriftThresholds,
     Profile,
@@ -183,18 +212,143 @@ def bench_drift(rows: int, repeat: int) -> dict[str, Any]:
     }
 
 
+def log_lines(folder: Path) -> int:
+    """Lines in an endpoint's request log, all its files."""
+    return sum(f.read_bytes().count(b"\n") for f in folder.glob("*.jsonl"))
+
+
+def bench_request_logging(
+    workers: int, concurrency: int, seconds: float, warmup: float, rounds: int
+) -> dict[str, Any]:
+    """The same endpoint, closed loop, its request log on (rate 1.0) and off (0) in turn."""
+    began = time.monotonic()
+    with (
+        tempfile.TemporaryDirectory(prefix="scalelab-bench-monitoring-") as tmp,
+        hub_at(Path(tmp) / "data") as hub,
+    ):
+        root = Path(tmp)
+        token = hub.token_for(USER)
+        api = Api(hub, token)
+        api.ok("POST", "api/projects", 201, json={"slug": SLUG})
+        run_id, rows, columns = train_and_log(hub, token)
+        register = {"run_id": run_id, "name": MODEL}
+        api.ok("POST", f"api/projects/{SLUG}/models", 201, json=register)
+        deploy(api, workers, request_log_rate=0.0)
+        setup_s = time.monotonic() - began
+        bodies = root / "bodies.json"
+        documents = [{"dataframe_split": {"columns": columns, "data": [row]}} for row in rows]
+        bodies.write_text(json.dumps(documents))
+        assert hub.process is not None
+        url = hub.service_url + f"serve/{SLUG}/{ENDPOINT}/invocations"
+        target = Target(
+            "ScaleLab, hub token",
+            url,
+            {"Authorization": f"token {token}"},
+            roots=[hub.process.pid],
+            kinds=scalelab_kind,
+        )
+        (models,) = (hub.data_root / "serving").glob(f"*/models/{MODEL}")
+        log = models.parents[1] / "requests" / ENDPOINT  # the deployer's log_folder
+
+        def set_rate(rate: float) -> None:
+            path = f"api/projects/{SLUG}/deployments/{ENDPOINT}"
+            found = api.ok("PATCH", path, 200, json={"request_log_rate": rate})
+            if found["request_log_rate"] != rate:
+                raise RuntimeError(f"request_log_rate is {found['request_log_rate']}, not {rate}")
+
+        rates = {"on": 1.0, "off": 0.0}
+        closed_round(target, bodies, root, concurrency, warmup, 4.0)  # unmeasured, log off
+        time.sleep(1.0)
+        p99s: dict[str, list[float]] = {"on": [], "off": []}
+        p50s: dict[str, list[float]] = {"on": [], "off": []}
+        rps: dict[str, list[float]] = {"on": [], "off": []}
+        service_cpu: dict[str, list[float]] = {"on": [], "off": []}
+        others: dict[str, list[float]] = {"on": [], "off": []}
+        answers: dict[str, int] = {"on": 0, "off": 0}
+        non2xx: dict[str, int] = {"on": 0, "off": 0}
+        lines: dict[str, int] = {"on": 0, "off": 0}
+        for r in range(rounds):
+            for side in ("on", "off") if r % 2 == 0 else ("off", "on"):
+                set_rate(rates[side])
+                before = log_lines(log)
+                records, spent, cpu = closed_round(
+                    target, bodies, root, concurrency, warmup, seconds
+                )
+                time.sleep(1.5)  # the log writes every 0.5 s; also a pause between rounds
+                lines[side] += log_lines(log) - before
+                latencies = records.latencies()
+                if not latencies:
+                    raise RuntimeError(f"no answer in a round with the log {side}")
+                p99s[side].append(percentile(latencies, 0.99))
+                p50s[side].append(percentile(latencies, 0.50))
+                rps[side].append(len(latencies) / spent)
+                service_cpu[side].append(1000 * cpu.by_kind.get("service", 0.0) / len(latencies))
+                others[side].append(cpu.others_cores)
+                answers[side] += len(latencies)
+                non2xx[side] += records.non2xx()
+    return {
+        "setup": setup_s,
+        "p99": {side: statistics.median(v) for side, v in p99s.items()},
+        "p99s": p99s,
+        "p50": {side: statistics.median(v) for side, v in p50s.items()},
+        "rps": {side: statistics.median(v) for side, v in rps.items()},
+        "service_cpu_ms": {side: statistics.median(v) for side, v in service_cpu.items()},
+        "others": others,
+        "answers": answers,
+        "non2xx": non2xx,
+        "lines": lines,
+        "seconds": time.monotonic() - began,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows profiled (x 20 columns)")
     parser.add_argument("--drift-rows", type=int, default=100_000, help="rows per drift batch")
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is kept")
+    parser.add_argument(
+        "--serving-seconds", type=float, default=8.0, help="request logging: seconds per round"
+    )
+    parser.add_argument(
+        "--serving-rounds", type=int, default=3, help="request logging: rounds a side (on, off)"
+    )
+    parser.add_argument(
+        "--serving-warmup", type=float, default=1.0, help="request logging: s before each round"
+    )
+    parser.add_argument(
+        "--serving-concurrency", type=int, default=16, help="request logging: connections"
+    )
+    parser.add_argument("--serving-workers", type=int, default=2, help="request logging: replicas")
+    parser.add_argument(
+        "--no-serving", action="store_true", help="skip request logging (no hub started)"
+    )
     args = parser.parse_args()
     if args.rows < 1 or args.drift_rows < 10 or args.repeat < 1:
         parser.error("--rows needs at least 1, --drift-rows 10, --repeat 1")
+    if (
+        args.serving_seconds <= 0
+        or args.serving_rounds < 1
+        or args.serving_warmup < 0
+        or args.serving_concurrency < 1
+        or args.serving_workers < 1
+    ):
+        parser.error("--serving-seconds, -rounds, -concurrency and -workers need to be positive")
+    # A SIGTERM ends the benchmark as Ctrl-C does: through the clean-ups (the hub stopped).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     began = time.perf_counter()
     p = bench_profiling(args.rows, args.repeat)
     gc.collect()
     d = bench_drift(args.drift_rows, args.repeat)
+    gc.collect()
+    s = None
+    if not args.no_serving:
+        s = bench_request_logging(
+            args.serving_workers,
+            args.serving_concurrency,
+            args.serving_seconds,
+            args.serving_warmup,
+            args.serving_rounds,
+        )
     ratio = p["ours"] / p["direct"]
 
     print()
@@ -222,6 +376,56 @@ def main() -> None:
     )
     print(f"  quality issues: {d['issues']}")
     print(f"  target: drift report < 2 s ({'met' if d['report'] < 2 else 'NOT met'})")
+    serving: dict[str, Any] = {}
+    if s is not None:
+        log_ratio = s["p99"]["on"] / s["p99"]["off"]
+        print()
+        print(
+            f"request logging, through the hub's proxy: {args.serving_workers} replicas, "
+            f"{args.serving_concurrency} connections flat out, 1 row per request, "
+            f"{args.serving_rounds} x {args.serving_seconds:g} s a side, alternating "
+            "(median of the rounds)"
+        )
+        print(
+            f"  {'':28}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'non-2xx':>8}"
+            f"{'service':>9}{'logged':>8}  p99 ms by round (others' load, cores)"
+        )
+        for side, label in (("off", "request log off (rate 0)"), ("on", "request log on (rate 1)")):
+            by_round = ", ".join(
+                f"{v:.1f} ({cores:.2f})"
+                for v, cores in zip(s["p99s"][side], s["others"][side], strict=True)
+            )
+            print(
+                f"  {label:28}{s['rps'][side]:8.0f}{s['p50'][side]:8.1f}{s['p99'][side]:8.1f}"
+                f"{s['non2xx'][side]:8d}{s['service_cpu_ms'][side]:9.2f}{s['lines'][side]:8d}"
+                f"  {by_round}"
+            )
+        print(
+            "  (service: its CPU ms per answer; logged: lines the request log gained, "
+            f"warm-ups included, for {s['answers']['on']} answers measured with it on; "
+            "others: cores kept busy by processes not this benchmark's)"
+        )
+        print(f"  {'  ratio on / off, p99':52}{log_ratio:>8.2f}x")
+        met = "met" if log_ratio < 1.05 else "NOT met"
+        print(f"  target: request_logging_p99_ratio < 1.05 ({met})")
+        print(f"  set-up (hub, model, endpoint) {s['setup']:.0f} s, in all {s['seconds']:.0f} s")
+        serving = {
+            "serving_workers": args.serving_workers,
+            "serving_concurrency": args.serving_concurrency,
+            "serving_rounds": args.serving_rounds,
+            "serving_seconds": args.serving_seconds,
+            "request_log_off_p99_ms": round(s["p99"]["off"], 2),
+            "request_log_on_p99_ms": round(s["p99"]["on"], 2),
+            "request_logging_p99_ratio": round(log_ratio, 3),
+            "request_log_off_p50_ms": round(s["p50"]["off"], 2),
+            "request_log_on_p50_ms": round(s["p50"]["on"], 2),
+            "request_log_off_rps": round(s["rps"]["off"], 1),
+            "request_log_on_rps": round(s["rps"]["on"], 1),
+            "request_log_off_service_cpu_ms": round(s["service_cpu_ms"]["off"], 3),
+            "request_log_on_service_cpu_ms": round(s["service_cpu_ms"]["on"], 3),
+            "request_log_lines_on": s["lines"]["on"],
+            "request_log_lines_off": s["lines"]["off"],
+        }
     print(f"  whole benchmark: {time.perf_counter() - began:.0f} s")
     print(f"  machine: {machine()}")
     print(
@@ -246,6 +450,7 @@ def main() -> None:
                 "verdicts_agreeing_with_anchor": d["agree"],
                 "ks_max_gap_vs_anchor": round(d["ks_gap"], 4),
                 "cramers_v_max_gap_vs_anchor": round(d["v_gap"], 4),
+                **serving,
                 "machine": machine(),
             }
         )

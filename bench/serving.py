@@ -417,12 +417,15 @@ def train_and_log(hub: Hub, token: str) -> tuple[str, list[list[float]], list[st
     return run.info.run_id, rows, list(X.columns)
 
 
-def deploy(api: Api, workers: int, timeout: float = 240) -> dict[str, Any]:
+def deploy(
+    api: Api, workers: int, timeout: float = 240, request_log_rate: float = 0.0
+) -> dict[str, Any]:
     body = {
         "name": ENDPOINT,
         "model_uri": f"models:/{MODEL}/1",
         "min_replicas": workers,
         "max_replicas": workers,
+        "request_log_rate": request_log_rate,
     }
     api.ok("POST", f"api/projects/{SLUG}/deployments", 202, json=body)
 

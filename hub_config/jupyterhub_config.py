@@ -29,8 +29,8 @@ if extra:
     load_subconfig(extra)
 
 # The service runs in its own process: hand it its sections of this configuration (c.ScaleLab,
-# c.Scheduler, c.Notifier, c.HubDirectory, c.Tracking, c.Serving and the executors', e.g.
-# c.LocalExecutor.retries), which would otherwise go unread.
+# c.Scheduler, c.Notifier, c.HubDirectory, c.Tracking, c.Serving, c.Monitoring and the
+# executors', e.g. c.LocalExecutor.retries), which would otherwise go unread.
 scalelab_service = c.JupyterHub.services[0]
 scalelab_service["environment"]["SCALELAB_CONFIG_JSON"] = json.dumps(
     {k: v for k, v in c.ScaleLab.items()}
@@ -39,7 +39,7 @@ scalelab_service["environment"]["SCALELAB_SECTIONS_JSON"] = json.dumps(
     {
         name: dict(section)
         for name, section in c.items()
-        if name in ("Scheduler", "Notifier", "HubDirectory", "Tracking", "Serving")
+        if name in ("Scheduler", "Notifier", "HubDirectory", "Tracking", "Serving", "Monitoring")
         or name.endswith("Executor")
     }
 )

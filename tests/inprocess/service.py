@@ -95,11 +95,13 @@ class TableDirectory(HubDirectory):
 class InProcessService:
     """Looks like tests.hubctl.Hub to the service tests: `service_url`, `data_root`, tokens."""
 
-    def __init__(self, data_root: Path, config: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, data_root: Path, config: dict[str, Any] | None = None, table: Accounts | None = None
+    ) -> None:
         self.data_root = data_root
         self.extra_config = config or {}  # sections, as c.<Section>.<option> = value
         self.port = free_port()
-        self.table = Accounts()
+        self.table = table or Accounts()  # the same accounts: a restart of one deployment
         self.app: ScaleLab | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -172,6 +174,9 @@ class InProcessService:
         self._call(build)
 
     def stop(self) -> None:
+        """Stop the service, as a restart or a crash-free stop would (once; again is nothing)."""
+        if not self._thread.is_alive():
+            return
         if self.app is not None:
             app = self.app
             self._call(lambda: self._server.stop())
@@ -182,9 +187,9 @@ class InProcessService:
 
 @contextmanager
 def in_process_service(
-    data_root: Path, config: dict[str, Any] | None = None
+    data_root: Path, config: dict[str, Any] | None = None, table: Accounts | None = None
 ) -> Iterator[InProcessService]:
-    service = InProcessService(data_root, config)
+    service = InProcessService(data_root, config, table)
     service.start()
     try:
         yield service

@@ -77,7 +77,9 @@ def test_every_route_answers_405_to_every_method_it_lacks(
     owner = callers[OWNER]
     for path, operations in DOC["paths"].items():
         # Any value does for a parameter the 405 comes before; the slug must exist.
-        values = defaultdict(lambda: "x", slug=project, kind="user", schedule_id="1", key_id="1")
+        values = defaultdict(
+            lambda: "x", slug=project, kind="user", schedule_id="1", key_id="1", check_id="1"
+        )
         url = path.lstrip("/").format_map(values)
         allowed = [m.upper() for m in operations]
         for method in set(METHODS) - set(allowed):

@@ -68,6 +68,14 @@ WHO_MAY: dict[tuple[str, str], str] = {
     ("get", "/api/projects/{slug}/deployments/{name}/keys"): "deployer",
     ("post", "/api/projects/{slug}/deployments/{name}/keys"): "deployer",
     ("delete", "/api/projects/{slug}/deployments/{name}/keys/{key_id}"): "deployer",
+    ("get", "/api/projects/{slug}/monitors"): "viewer",
+    ("post", "/api/projects/{slug}/monitors"): "deployer",
+    ("get", "/api/projects/{slug}/monitors/{name}"): "viewer",
+    ("patch", "/api/projects/{slug}/monitors/{name}"): "deployer",
+    ("delete", "/api/projects/{slug}/monitors/{name}"): "deployer",
+    ("post", "/api/projects/{slug}/monitors/{name}/check"): "deployer",
+    ("get", "/api/projects/{slug}/monitors/{name}/checks"): "viewer",
+    ("get", "/api/projects/{slug}/monitors/{name}/checks/{check_id}/report"): "viewer",
     ("get", "/api/notifications"): "anyone",
 }
 # Statuses that show the caller got past authorization, where not 200.
@@ -85,6 +93,9 @@ OK_STATUS = {
     # Past authorization: an empty deployment; an endpoint the project does not have.
     ("post", "/api/projects/{slug}/deployments"): 400,
     **{(method, path): 404 for (method, path) in WHO_MAY if "/deployments/{name}" in path},
+    # Past authorization: an endpoint the project does not have; a monitor likewise.
+    ("post", "/api/projects/{slug}/monitors"): 404,
+    **{(method, path): 404 for (method, path) in WHO_MAY if "/monitors/{name}" in path},
 }
 
 CALLERS = ["anonymous", OUTSIDER, *ROLE_USERS.values(), "admin"]
@@ -129,9 +140,12 @@ def request_for(
         schedule_id=schedule_id,
         alias="champion",
         key_id="1",
+        check_id="1",
     )
     kwargs: dict[str, Any] = {}
-    if "/deployments/" in path and method == "patch":
+    if "/monitors" in path and method in ("post", "patch") and not path.endswith("/check"):
+        kwargs["json"] = {"name": "matrix", "endpoint": "matrix"} if method == "post" else {}
+    elif "/deployments/" in path and method == "patch":
         kwargs["json"] = {"max_replicas": 2}
     elif path.endswith("/versions"):
         kwargs["json"] = {"model_uri": "models:/matrix/1"}

@@ -484,6 +484,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/projects/{slug}/monitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's monitors: status, next check, last breach
+         * @description Needs the `viewer` role in the project.
+         */
+        get: operations["get_MonitorsHandler"];
+        put?: never;
+        /**
+         * Watch an endpoint: drift of its requests against the live model's training profile and, with a metric, its score on posted labels; on a breach an alert and, with retrain, the loop back to a retrained model
+         * @description Needs the `deployer` role in the project.
+         */
+        post: operations["post_MonitorsHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{slug}/monitors/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One monitor
+         * @description Needs the `viewer` role in the project.
+         */
+        get: operations["get_MonitorHandler"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a monitor with its history
+         * @description Needs the `deployer` role in the project.
+         */
+        delete: operations["delete_MonitorHandler"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit, pause or resume a monitor
+         * @description Needs the `deployer` role in the project.
+         */
+        patch: operations["patch_MonitorHandler"];
+        trace?: never;
+    };
+    "/api/projects/{slug}/monitors/{name}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check now, whatever the cron says (follow it in the checks)
+         * @description Needs the `deployer` role in the project.
+         */
+        post: operations["post_MonitorCheckNowHandler"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{slug}/monitors/{name}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The monitor's last checks and breaches, with every step of each breach's loop
+         * @description Needs the `viewer` role in the project.
+         */
+        get: operations["get_MonitorChecksHandler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/projects/{slug}/monitors/{name}/checks/{check_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A check's drift report: a standalone HTML page
+         * @description Needs the `viewer` role in the project.
+         */
+        get: operations["get_MonitorReportHandler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/projects/{slug}/parameters": {
         parameters: {
             query?: never;
@@ -1124,6 +1236,371 @@ export interface components {
             status: string;
             /** Version */
             version: string;
+        };
+        /** MonitorBreachModel */
+        MonitorBreachModel: {
+            /** Check Id */
+            check_id: number;
+            /** Closed At */
+            closed_at: string | null;
+            /** Decision */
+            decision: string;
+            /** Id */
+            id: number;
+            /** Model Version */
+            model_version: string | null;
+            /**
+             * Opened At
+             * Format: date-time
+             */
+            opened_at: string;
+            /** Reason */
+            reason: string;
+            /** Retrain Run Id */
+            retrain_run_id: string | null;
+            /**
+             * State
+             * @description alerted; retraining, registering, staging, evaluating, promoting, keeping while the loop runs; promoted, kept or failed once it is over
+             */
+            state: string;
+            /** Steps */
+            steps: components["schemas"]["MonitorStep"][];
+        };
+        /** MonitorCheckModel */
+        MonitorCheckModel: {
+            /** Breach Id */
+            breach_id: number | null;
+            /**
+             * Due
+             * Format: date-time
+             */
+            due: string;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            /** Message */
+            message: string;
+            /**
+             * Report Url
+             * @description the drift report, while it is kept
+             */
+            report_url: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /**
+             * Status
+             * @description running, ok, breach, too few rows or error
+             */
+            status: string;
+            /**
+             * Summary
+             * @description rows, requests, drifted and possible columns, quality issues, score
+             */
+            summary: {
+                [key: string]: unknown;
+            };
+        };
+        /** MonitorCreate */
+        MonitorCreate: {
+            /**
+             * Cron
+             * @description when to check: five cron fields
+             * @default 0 * * * *
+             */
+            cron?: string | null;
+            /**
+             * Drifted Columns
+             * @default 1
+             */
+            drifted_columns?: number | null;
+            /**
+             * Endpoint
+             * @description the endpoint it watches
+             */
+            endpoint: string;
+            /**
+             * Metric
+             * @description the model's score tracked on posted labels
+             * @default null
+             */
+            metric?: ("accuracy" | "f1" | "mae" | "rmse") | null;
+            /**
+             * Min Rows
+             * @default 100
+             */
+            min_rows?: number | null;
+            /** Name */
+            name: string;
+            /**
+             * Paused
+             * @default false
+             */
+            paused?: boolean | null;
+            /**
+             * @description the retrain loop a breach starts (needs metric); none: alert
+             * @default null
+             */
+            retrain?: components["schemas"]["MonitorRetrain"] | null;
+            /**
+             * Score Limit
+             * @description a score worse than this is a breach (needs metric)
+             * @default null
+             */
+            score_limit?: number | null;
+            /** @default null */
+            thresholds?: components["schemas"]["MonitorThresholds"] | null;
+            /**
+             * Timezone
+             * @default UTC
+             */
+            timezone?: string | null;
+            /**
+             * Webhook Url
+             * @description Slack-compatible incoming webhook; empty string removes it
+             * @default null
+             */
+            webhook_url?: string | null;
+            /**
+             * Window Hours
+             * @default 24
+             */
+            window_hours?: number | null;
+        };
+        /** MonitorHistory */
+        MonitorHistory: {
+            /** Breaches */
+            breaches: components["schemas"]["MonitorBreachModel"][];
+            /** Checks */
+            checks: components["schemas"]["MonitorCheckModel"][];
+        };
+        /** MonitorList */
+        MonitorList: {
+            /** Monitors */
+            monitors: components["schemas"]["MonitorModel"][];
+        };
+        /** MonitorModel */
+        MonitorModel: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string;
+            /** Cron */
+            cron: string;
+            /** Drifted Columns */
+            drifted_columns: number;
+            /** Endpoint */
+            endpoint: string;
+            last_breach: components["schemas"]["MonitorBreachModel"] | null;
+            /** Last Check At */
+            last_check_at: string | null;
+            /** Metric */
+            metric: ("accuracy" | "f1" | "mae" | "rmse") | null;
+            /** Min Rows */
+            min_rows: number;
+            /** Name */
+            name: string;
+            /** Next Check At */
+            next_check_at: string | null;
+            /** Paused */
+            paused: boolean;
+            retrain: components["schemas"]["MonitorRetrainSaved"] | null;
+            /** Score Limit */
+            score_limit: number | null;
+            /**
+             * Status
+             * @description the last check's: new, running, ok, breach, too few rows, error
+             */
+            status: string;
+            /**
+             * Thresholds
+             * @description MonitorThresholds' fields, all of them
+             */
+            thresholds: {
+                [key: string]: unknown;
+            };
+            /** Timezone */
+            timezone: string;
+            /**
+             * Webhook Url
+             * @description for deployers and owners only
+             */
+            webhook_url: string | null;
+            /** Window Hours */
+            window_hours: number;
+        };
+        /**
+         * MonitorRetrain
+         * @description The loop a breach starts: run `target`, register its model as `model_name`, stage it
+         *     as green, and promote it if it beats the live model by `margin` on fresh labels.
+         */
+        MonitorRetrain: {
+            /**
+             * Margin
+             * @description how much better the new model must score to go live
+             * @default 0
+             */
+            margin?: number;
+            /**
+             * Model Name
+             * @description registered model to add to
+             */
+            model_name: string;
+            /** Parameters */
+            parameters?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Target
+             * @description notebook or pipeline.yaml that trains and logs the model
+             */
+            target: string;
+        };
+        /** MonitorRetrainSaved */
+        MonitorRetrainSaved: {
+            /** Margin */
+            margin: number;
+            /** Model Name */
+            model_name: string;
+            /** Parameters */
+            parameters: {
+                [key: string]: unknown;
+            };
+            /** Target */
+            target: string;
+        };
+        /** MonitorStep */
+        MonitorStep: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Message */
+            message: string;
+            /** State */
+            state: string;
+        };
+        /**
+         * MonitorThresholds
+         * @description When a column is drifted: scores at or above `*_possible` are possible drift, at or
+         *     above `*_drift` drift, both only when the test's p-value is below `p_value`.
+         */
+        MonitorThresholds: {
+            /**
+             * Categorical
+             * @default chi-square
+             * @enum {string}
+             */
+            categorical?: "chi-square" | "hellinger";
+            /**
+             * Chi Square Drift
+             * @default 0.1
+             */
+            chi_square_drift?: number;
+            /**
+             * Chi Square Possible
+             * @default 0.05
+             */
+            chi_square_possible?: number;
+            /**
+             * Hellinger Drift
+             * @default 0.1
+             */
+            hellinger_drift?: number;
+            /**
+             * Hellinger Possible
+             * @default 0.05
+             */
+            hellinger_possible?: number;
+            /**
+             * Ks Drift
+             * @default 0.1
+             */
+            ks_drift?: number;
+            /**
+             * Ks Possible
+             * @default 0.05
+             */
+            ks_possible?: number;
+            /**
+             * P Value
+             * @default 0.05
+             */
+            p_value?: number;
+        };
+        /**
+         * MonitorUpdate
+         * @description Fields to change; those left out stay as they are (null removes metric, score_limit,
+         *     retrain and webhook_url).
+         */
+        MonitorUpdate: {
+            /**
+             * Cron
+             * @description when to check: five cron fields
+             * @default null
+             */
+            cron?: string | null;
+            /**
+             * Drifted Columns
+             * @description columns in drift that make a breach
+             * @default null
+             */
+            drifted_columns?: number | null;
+            /**
+             * Metric
+             * @description the model's score tracked on posted labels
+             * @default null
+             */
+            metric?: ("accuracy" | "f1" | "mae" | "rmse") | null;
+            /**
+             * Min Rows
+             * @description fewer rows in the window: nothing is judged
+             * @default null
+             */
+            min_rows?: number | null;
+            /**
+             * Paused
+             * @default null
+             */
+            paused?: boolean | null;
+            /**
+             * @description the retrain loop a breach starts (needs metric); none: alert
+             * @default null
+             */
+            retrain?: components["schemas"]["MonitorRetrain"] | null;
+            /**
+             * Score Limit
+             * @description a score worse than this is a breach (needs metric)
+             * @default null
+             */
+            score_limit?: number | null;
+            /** @default null */
+            thresholds?: components["schemas"]["MonitorThresholds"] | null;
+            /**
+             * Timezone
+             * @description IANA name, e.g. Europe/Paris
+             * @default null
+             */
+            timezone?: string | null;
+            /**
+             * Webhook Url
+             * @description Slack-compatible incoming webhook; empty string removes it
+             * @default null
+             */
+            webhook_url?: string | null;
+            /**
+             * Window Hours
+             * @description hours of requests each check looks at
+             * @default null
+             */
+            window_hours?: number | null;
         };
         /** NotebookDiff */
         NotebookDiff: {
@@ -3862,6 +4339,447 @@ export interface operations {
             };
             /** @description Authenticated, but not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    get_MonitorsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorList"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Authenticated, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    post_MonitorsHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorModel"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Authenticated, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    get_MonitorHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorModel"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    delete_MonitorHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done; no content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Authenticated, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    patch_MonitorHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MonitorUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorModel"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Authenticated, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    post_MonitorCheckNowHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorModel"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Authenticated, but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    get_MonitorChecksHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MonitorHistory"];
+                };
+            };
+            /** @description Not authenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    get_MonitorReportHandler: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+                name: string;
+                check_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Not authenticated */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

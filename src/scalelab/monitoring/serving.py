@@ -229,14 +229,23 @@ def predictions_by_request(folder: Path, hours: Hours) -> dict[str, list[Any]]:
     """The predictions of each answered request of `hours` (one per row it sent), by request
     id, for joining labels that arrive later. From the raw log, so only while the log still
     holds those hours; read an hour at a time and ask for few: the answer holds them all."""
+    return {rid: outputs for rid, (_, outputs) in requests_by_id(folder, hours).items()}
+
+
+def requests_by_id(folder: Path, hours: Hours) -> dict[str, tuple[Any, list[Any]]]:
+    """Each answered request of `hours` by request id: (its body as sent, its predictions).
+    An evaluation sends the same bodies to another model version."""
     parts = _parts(folder)
-    found: dict[str, list[Any]] = {}
+    found: dict[str, tuple[Any, list[Any]]] = {}
     for hour in _keys(hours):
         for entry in _entries(parts.get(hour, [])):
             if entry is None or not isinstance(entry.get("request_id"), str):
                 continue
             try:
-                found[entry["request_id"]] = prediction_rows(entry.get("outputs"))
+                found[entry["request_id"]] = (
+                    entry.get("inputs"),
+                    prediction_rows(entry.get("outputs")),
+                )
             except ValueError:
                 continue
     return found

@@ -37,8 +37,11 @@ from .handlers import NotFoundHandler, OAuthCallbackHandler
 from .lifeline import bind_waiting, watch_parent
 from .members import MemberSweep
 from .model_registry import ModelRegistry
+from .monitor_checks import Monitoring, MonitorRunner
+from .monitor_manager import MonitorManager
 from .notify import Notifier
 from .replicas import Serving
+from .retrain import RetrainLoop
 from .routes import API_ROUTES
 from .run_tokens import RunTokens
 from .run_tracking import TrackedRuns
@@ -51,7 +54,14 @@ from .tracking_proxy import TrackingProxyHandler
 CONFIG_ENV = "SCALELAB_CONFIG_JSON"
 # The hub's configuration of the service's other configurables, by section name.
 SECTIONS_ENV = "SCALELAB_SECTIONS_JSON"
-SECTIONS = ("Scheduler", "Notifier", "HubDirectory", "Tracking", "Serving")  # and every c.*Executor
+SECTIONS = (
+    "Scheduler",
+    "Notifier",
+    "HubDirectory",
+    "Tracking",
+    "Serving",
+    "Monitoring",
+)  # and every c.*Executor
 # Options that moved from c.ScaleLab to the configurable that uses them.
 MOVED_OPTIONS = {
     "clock_class": ("Scheduler", "clock_class"),
@@ -88,7 +98,16 @@ class ScaleLab(Application):
         (The Dask executor is an optional install: `--help-all` shows it where it is there.)"""
         from ..runs.executor import LocalExecutor
 
-        return [ScaleLab, Scheduler, Notifier, HubDirectory, Tracking, Serving, LocalExecutor]
+        return [
+            ScaleLab,
+            Scheduler,
+            Notifier,
+            HubDirectory,
+            Tracking,
+            Serving,
+            Monitoring,
+            LocalExecutor,
+        ]
 
     aliases = {
         "config": "ScaleLab.config_file",
@@ -393,6 +412,34 @@ class ScaleLab(Application):
             worker=self.instance_name,
         )
         self.clock = self.scheduler.clock
+        monitoring = Monitoring(parent=self)
+        self.retrain_loop = RetrainLoop(
+            monitoring,
+            store=self.store,
+            deployer=self.deployer,
+            runs=self.runs,
+            registry=self.registry,
+            notifier=self.notifier,
+        )
+        self.monitors = MonitorRunner(
+            monitoring,
+            store=self.store,
+            deployer=self.deployer,
+            notifier=self.notifier,
+            loop=self.retrain_loop,
+            run_tokens=self.run_tokens,
+            service_url=self.service_url,
+            report_url=f"{self.public_url.rstrip('/')}/{self.base_url.lstrip('/')}",
+            clock=self.clock,
+        )
+        self.scheduler.periodic.append(self.monitors)
+        self.monitor_manager = MonitorManager(
+            monitoring,
+            store=self.store,
+            workspaces=self.workspaces,
+            scheduler=self.scheduler,
+            notifier=self.notifier,
+        )
         self.schedules = ScheduleManager(
             store=self.store,
             workspaces=self.workspaces,

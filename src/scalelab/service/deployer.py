@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import json
 import re
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -22,19 +21,27 @@ from typing import Any
 from urllib.parse import quote
 
 from ..dataroot import DataRoot
-from ..environ import child_environ
 from ..errors import Conflict, InvalidInput, NotFound, ScaleLabError
 from ..serving.policy import ScalePolicy, signature_mismatch
 from ..store import deployments as repo
 from ..store.db import Store
 from ..store.models import DeploymentRow
-from ..tracking.quiet import NO_TELEMETRY
 from ..unix import give_tree
-from .endpoints import Endpoint, ReplicaSet, Router, Version, Watcher, stop_set
+from .endpoints import (
+    NO_REPLICA,
+    Colour,
+    Endpoint,
+    ReplicaSet,
+    Router,
+    Version,
+    Watcher,
+    stop_set,
+)
 from .local_http import ExpiringCache
+from .reader import ReaderFailed, run_reader
 from .replicas import Replica, ReplicaBackend, ReplicaFailed, Serving
 from .request_log import RequestLog
-from .run_tokens import RunGrant, RunTokens
+from .run_tokens import RunTokens
 from .tracking import TrackingBackends, TrackingUnavailable
 
 MODEL_URI = re.compile(r"^models:/(?P<name>[^/@]+)(?:/(?P<version>\d+)|@(?P<alias>[\w-]+))$")
@@ -176,17 +183,56 @@ class Deployer:
         self._event(endpoint, "deploy", actor, f"deploying {model_uri}", None)
         self._spawn(self._roll_out(endpoint, model_uri, actor, canary))
 
-    async def promote(self, endpoint: Endpoint, actor: str) -> None:
+    async def stage(self, endpoint: Endpoint, model_uri: str, actor: str) -> Version:
+        """Start `model_uri` as green beside the live version and hold it there: no traffic,
+        no bake, until `promote` or `rollback` decides (a monitor's retrain loop weighs it on
+        labelled requests first). Returns once green passed its checks; raises if it did not,
+        the live version serving on."""
+        check_model_uri(model_uri)
+        if endpoint.blue is None:
+            raise Conflict(f"endpoint {endpoint.name!r} has no live version to compare with")
+        if endpoint.lock.locked() or endpoint.green is not None:
+            raise Conflict(f"endpoint {endpoint.name!r} is already switching versions")
+        self._event(endpoint, "deploy", actor, f"staging {model_uri} as green (no traffic)")
+        async with endpoint.lock:
+            self._save(endpoint, state="deploying")
+            try:
+                version = await self._fetch(endpoint, model_uri, actor)
+                await self._start_green(endpoint, version, actor, canary=0, hold=True)
+            except BaseException:
+                self._save(endpoint, state="live")
+                raise
+        return version
+
+    async def ask(self, endpoint: Endpoint, colour: Colour, body: bytes) -> tuple[int, bytes]:
+        """One prediction request to the `colour` version only (green held for evaluation);
+        (status, body). Not logged, not counted in the endpoint's traffic."""
+        replica_set = endpoint.set_of(colour)
+        ready = replica_set.ready() if replica_set is not None else []
+        if not ready:
+            return 503, NO_REPLICA
+        replica = min(ready, key=lambda r: r.in_flight)
+        try:
+            response = await self.launcher.call(replica, "POST", "invocations", body)
+        except OSError as exc:
+            return 599, str(exc).encode()
+        return response.code, response.body or b""
+
+    async def promote(
+        self, endpoint: Endpoint, actor: str, reason: str = "promoted by hand"
+    ) -> None:
         """Send all traffic to green now and end the bake (green stays and blue stops)."""
         if endpoint.green is None:
             raise Conflict(f"endpoint {endpoint.name!r} has no new version to promote")
-        await self._promote(endpoint, actor, "promoted by hand")
+        await self._promote(endpoint, actor, reason)
 
-    async def rollback(self, endpoint: Endpoint, actor: str) -> None:
+    async def rollback(
+        self, endpoint: Endpoint, actor: str, reason: str = "rolled back by hand"
+    ) -> None:
         """Back to the version before: a green under way is dropped, or the previous version
         comes back through the same checks as any new one."""
         if endpoint.green is not None:
-            await self._drop_green(endpoint, actor, "rollback", "rolled back by hand")
+            await self._drop_green(endpoint, actor, "rollback", reason)
             return
         if endpoint.previous is None:
             raise Conflict(f"endpoint {endpoint.name!r} has no earlier version to go back to")
@@ -285,7 +331,7 @@ class Deployer:
         )
 
     async def _start_green(
-        self, endpoint: Endpoint, version: Version, actor: str, canary: int
+        self, endpoint: Endpoint, version: Version, actor: str, canary: int, hold: bool = False
     ) -> None:
         blue = endpoint.blue
         assert blue is not None
@@ -299,6 +345,18 @@ class Deployer:
             await stop_set(self.launcher, green, 0)
             raise
         endpoint.green = green
+        if hold:  # no traffic and no bake: whoever staged it decides
+            endpoint.green_share, endpoint.bake_started = 0, None
+            self._save(endpoint, state="staged")
+            self._event(
+                endpoint,
+                "staged",
+                actor,
+                f"{version.label} passed its checks and waits beside {blue.version.label}, "
+                "without traffic",
+                version,
+            )
+            return
         endpoint.green_share = canary if 0 < canary < 100 else 100
         endpoint.bake_started = time.monotonic()
         self._save(endpoint, state="baking")
@@ -483,43 +541,20 @@ class Deployer:
     async def _download(self, endpoint: Endpoint, uri: str, dest: Path, actor: str) -> None:
         """The fetch runs as its own process, as a reader of the project: its MLflow client
         goes through the tracking proxy with a token that opens this project only."""
-        grant = RunGrant(
-            run_id=f"deploy-{uuid.uuid4().hex}",
-            project_id=endpoint.project_id,
-            slug=endpoint.slug,
-            user=actor,
-            role="viewer",
-        )
-        token = self.run_tokens.issue(grant)
-        env = {
-            **child_environ(),
-            **NO_TELEMETRY,
-            "MLFLOW_TRACKING_URI": f"{self.service_url}mlflow/{endpoint.slug}",
-            "MLFLOW_TRACKING_TOKEN": token,
-        }
         try:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "scalelab.serving.fetch",
-                uri,
-                str(dest),
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.PIPE,
-                env=env,
+            await run_reader(
+                self.run_tokens,
+                self.service_url,
+                project_id=endpoint.project_id,
+                slug=endpoint.slug,
+                actor=actor,
+                module="scalelab.serving.fetch",
+                args=[uri, str(dest)],
+                timeout=FETCH_TIMEOUT,
+                what=f"fetching {uri}",
             )
-            try:
-                _, err = await asyncio.wait_for(process.communicate(), FETCH_TIMEOUT)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-                raise DeployFailed(f"fetching {uri} took more than {FETCH_TIMEOUT}s") from None
-        finally:
-            self.run_tokens.revoke(grant.run_id)
-        if process.returncode != 0:
-            lines = err.decode(errors="replace").strip().splitlines()
-            raise DeployFailed(lines[-1] if lines else f"fetching {uri} failed")
+        except ReaderFailed as exc:
+            raise DeployFailed(exc.message) from None
 
     # ---- upkeep ---------------------------------------------------------------------------
 

@@ -637,3 +637,173 @@ class ModelScoreList(BaseModel):
     metric: str
     overall: ModelScoreModel
     hours: list[ModelScoreModel]
+
+
+# --- monitors --------------------------------------------------------------------------------
+
+MONITOR_NAME = ENDPOINT_NAME
+MonitorMetric = Literal["accuracy", "f1", "mae", "rmse"]
+
+
+class MonitorThresholds(BaseModel):
+    """When a column is drifted: scores at or above `*_possible` are possible drift, at or
+    above `*_drift` drift, both only when the test's p-value is below `p_value`."""
+
+    model_config = ConfigDict(extra="forbid")
+    ks_possible: float = Field(0.05, gt=0, le=1)
+    ks_drift: float = Field(0.1, gt=0, le=1)
+    categorical: Literal["chi-square", "hellinger"] = "chi-square"
+    chi_square_possible: float = Field(0.05, gt=0, le=1)
+    chi_square_drift: float = Field(0.1, gt=0, le=1)
+    hellinger_possible: float = Field(0.05, gt=0, le=1)
+    hellinger_drift: float = Field(0.1, gt=0, le=1)
+    p_value: float = Field(0.05, gt=0, lt=1)
+
+    @field_validator("ks_drift", "chi_square_drift", "hellinger_drift")
+    @classmethod
+    def _drift_above_possible(cls, value: float, info: Any) -> float:
+        possible = info.data.get(info.field_name.replace("_drift", "_possible"))
+        if possible is not None and value < possible:
+            raise ValueError(f"{info.field_name} must be at least the *_possible threshold")
+        return value
+
+
+class MonitorRetrain(BaseModel):
+    """The loop a breach starts: run `target`, register its model as `model_name`, stage it
+    as green, and promote it if it beats the live model by `margin` on fresh labels."""
+
+    model_config = ConfigDict(extra="forbid")
+    target: str = Field(
+        min_length=1, description="notebook or pipeline.yaml that trains and logs the model"
+    )
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    model_name: str = Field(pattern=MODEL_NAME, description="registered model to add to")
+    margin: float = Field(
+        0.0, ge=0, le=1e6, description="how much better the new model must score to go live"
+    )
+
+
+class MonitorRetrainSaved(BaseModel):
+    target: str
+    parameters: dict[str, Any]
+    model_name: str
+    margin: float
+
+
+class MonitorSettings(BaseModel):
+    """What a monitor checks and when; every field optional, for edits."""
+
+    model_config = ConfigDict(extra="forbid")
+    cron: str | None = Field(default=None, description="when to check: five cron fields")
+    timezone: str | None = Field(default=None, description="IANA name, e.g. Europe/Paris")
+    window_hours: int | None = Field(
+        default=None, ge=1, le=168, description="hours of requests each check looks at"
+    )
+    thresholds: MonitorThresholds | None = None
+    drifted_columns: int | None = Field(
+        default=None, ge=1, description="columns in drift that make a breach"
+    )
+    min_rows: int | None = Field(
+        default=None, ge=1, description="fewer rows in the window: nothing is judged"
+    )
+    metric: MonitorMetric | None = Field(
+        default=None, description="the model's score tracked on posted labels"
+    )
+    score_limit: float | None = Field(
+        default=None, description="a score worse than this is a breach (needs metric)"
+    )
+    retrain: MonitorRetrain | None = Field(
+        default=None, description="the retrain loop a breach starts (needs metric); none: alert"
+    )
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        pattern=WEBHOOK_URL,
+        description="Slack-compatible incoming webhook; empty string removes it",
+    )
+    paused: bool | None = None
+
+
+class MonitorCreate(MonitorSettings):
+    name: str = Field(pattern=MONITOR_NAME)
+    endpoint: str = Field(pattern=ENDPOINT_NAME, description="the endpoint it watches")
+    cron: str | None = Field(default="0 * * * *", description="when to check: five cron fields")
+    timezone: str | None = "UTC"
+    window_hours: int | None = Field(default=24, ge=1, le=168)
+    drifted_columns: int | None = Field(default=1, ge=1)
+    min_rows: int | None = Field(default=100, ge=1)
+    paused: bool | None = False
+
+
+class MonitorUpdate(MonitorSettings):
+    """Fields to change; those left out stay as they are (null removes metric, score_limit,
+    retrain and webhook_url)."""
+
+
+class MonitorStep(BaseModel):
+    at: datetime
+    state: str
+    message: str
+
+
+class MonitorBreachModel(BaseModel):
+    id: int
+    check_id: int
+    opened_at: datetime
+    closed_at: datetime | None
+    reason: str
+    state: str = Field(
+        description="alerted; retraining, registering, staging, evaluating, promoting, keeping "
+        "while the loop runs; promoted, kept or failed once it is over"
+    )
+    retrain_run_id: str | None
+    model_version: str | None
+    decision: str
+    steps: list[MonitorStep]
+
+
+class MonitorCheckModel(BaseModel):
+    id: int
+    due: datetime
+    started_at: datetime
+    finished_at: datetime | None
+    status: str = Field(description="running, ok, breach, too few rows or error")
+    message: str
+    summary: dict[str, Any] = Field(
+        description="rows, requests, drifted and possible columns, quality issues, score"
+    )
+    breach_id: int | None
+    report_url: str | None = Field(description="the drift report, while it is kept")
+
+
+class MonitorModel(BaseModel):
+    name: str
+    endpoint: str
+    cron: str
+    timezone: str
+    window_hours: int
+    thresholds: dict[str, Any] = Field(description="MonitorThresholds' fields, all of them")
+    drifted_columns: int
+    min_rows: int
+    metric: MonitorMetric | None
+    score_limit: float | None
+    retrain: MonitorRetrainSaved | None
+    webhook_url: str | None = Field(description="for deployers and owners only")
+    paused: bool
+    status: str = Field(
+        description="the last check's: new, running, ok, breach, too few rows, error"
+    )
+    next_check_at: datetime | None
+    last_check_at: datetime | None
+    last_breach: MonitorBreachModel | None
+    created_by: str
+    created_at: datetime
+
+
+class MonitorList(BaseModel):
+    monitors: list[MonitorModel]
+
+
+class MonitorHistory(BaseModel):
+    checks: list[MonitorCheckModel]
+    breaches: list[MonitorBreachModel]

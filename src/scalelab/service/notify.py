@@ -8,7 +8,8 @@ receiver never holds up the scheduler, and each delivery is kept with the notifi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlencode
 
 from traitlets import Float, Integer, List, TraitError, Unicode, validate
@@ -22,6 +23,26 @@ from .webhooks import WebhookSender
 
 if TYPE_CHECKING:
     from ..store import Store
+
+
+class Audience(Protocol):
+    """Whom a notification is for: a project's members, and a webhook if one is set."""
+
+    @property
+    def project_id(self) -> int: ...
+    @property
+    def schedule_id(self) -> int | None: ...
+    @property
+    def webhook_url(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ProjectAudience:
+    """The members of a project, and a webhook: for what is about no schedule (monitors)."""
+
+    project_id: int
+    webhook_url: str | None
+    schedule_id: int | None = None
 
 
 class Notifier(LoggingConfigurable):
@@ -128,7 +149,7 @@ class Notifier(LoggingConfigurable):
 
     def notify(
         self,
-        about: store_schedules.Firing | store_schedules.Miss,
+        about: Audience,
         level: str,
         title: str,
         message: str,

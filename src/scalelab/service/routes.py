@@ -21,6 +21,13 @@ from .handlers import (
     OpenAPIHandler,
     PreferencesHandler,
 )
+from .monitors import (
+    MonitorCheckNowHandler,
+    MonitorChecksHandler,
+    MonitorHandler,
+    MonitorReportHandler,
+    MonitorsHandler,
+)
 from .projects import (
     AuditHandler,
     MemberHandler,
@@ -51,6 +58,8 @@ RUN = r"(?P<run_id>[A-Za-z0-9-]+)"
 SCHEDULE = r"(?P<schedule_id>[0-9]{1,12})"
 ENDPOINT = r"(?P<name>[a-z0-9][a-z0-9-]{0,39})"
 KEY = r"(?P<key_id>[0-9]{1,12})"
+MONITOR = r"(?P<name>[a-z0-9][a-z0-9-]{0,39})"
+CHECK = r"(?P<check_id>[0-9]{1,12})"
 ALIAS = r"(?P<alias>[A-Za-z][A-Za-z0-9_-]{0,62})"
 
 API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
@@ -86,5 +95,10 @@ API_ROUTES: list[tuple[str, type[BaseHandler]]] = [
     (rf"api/projects/{SLUG}/deployments/{ENDPOINT}/scores", DeploymentScoresHandler),
     (rf"api/projects/{SLUG}/deployments/{ENDPOINT}/keys", EndpointKeysHandler),
     (rf"api/projects/{SLUG}/deployments/{ENDPOINT}/keys/{KEY}", EndpointKeyHandler),
+    (rf"api/projects/{SLUG}/monitors", MonitorsHandler),
+    (rf"api/projects/{SLUG}/monitors/{MONITOR}", MonitorHandler),
+    (rf"api/projects/{SLUG}/monitors/{MONITOR}/check", MonitorCheckNowHandler),
+    (rf"api/projects/{SLUG}/monitors/{MONITOR}/checks", MonitorChecksHandler),
+    (rf"api/projects/{SLUG}/monitors/{MONITOR}/checks/{CHECK}/report", MonitorReportHandler),
     (r"api/notifications", NotificationsHandler),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Conflict, InvalidInput
+from ..errors import InvalidInput
 from ..runs.job import ExecutionOptions, Job, plan_job
 from ..schedules.cron import Cron
 from ..store import projects as projects_repo
@@ -63,17 +63,9 @@ class ScheduleManager:
         workspace = self.workspaces.path(slug)
         await asyncio.get_running_loop().run_in_executor(None, plan_job, job, workspace)
 
-    def _open_project(self, session: Any, project_id: int) -> str:
-        project = projects_repo.project_by_id(session, project_id)
-        if project is None:
-            raise Conflict("the project no longer exists")
-        if project.archived_at is not None:
-            raise Conflict(f"project {project.slug!r} is archived; restore it first")
-        return project.slug
-
     async def create(self, project_id: int, body: ScheduleCreate, actor: str) -> ScheduleRow:
         with self.store.session() as session:
-            slug = self._open_project(session, project_id)
+            slug = projects_repo.writable_slug(session, project_id)
         self.cron(body.cron, body.timezone)
         self._check_webhook(body.webhook_url)
         await self._check_job(slug, body.job())
@@ -109,7 +101,7 @@ class ScheduleManager:
         if nulls:
             raise InvalidInput(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
         with self.store.session() as session:
-            slug = self._open_project(session, project_id)
+            slug = projects_repo.writable_slug(session, project_id)
             current = repo.get_schedule(session, project_id, schedule_id).row
         given = body.model_fields_set
         # Given values are checked as given: an empty target or cron is refused, not ignored.

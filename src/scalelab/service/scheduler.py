@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from traitlets import Float, Integer, Type
 from traitlets.config import LoggingConfigurable
@@ -43,6 +43,15 @@ class ScheduledRun:
     runs: ProjectRuns | None = None
     plan: Plan | None = None
     error: str | None = None
+
+
+class Periodic(Protocol):
+    """Other timed work the scheduler's loop drives on the same clock (monitors' checks)."""
+
+    def start(self) -> None: ...
+    async def close(self) -> None: ...
+    def next_due(self) -> datetime | None: ...
+    async def tick(self, now: datetime) -> int: ...
 
 
 class Scheduler(LoggingConfigurable):
@@ -94,6 +103,7 @@ class Scheduler(LoggingConfigurable):
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._crons: dict[tuple[str, str], Cron] = {}
+        self.periodic: list[Periodic] = []
 
     def cron(self, expression: str, timezone: str) -> Cron:
         key = (expression, timezone)
@@ -109,6 +119,8 @@ class Scheduler(LoggingConfigurable):
         closed = store_schedules.close_unstarted(self.store, self.worker)
         if closed:
             self.log.warning("%d fire time(s) taken before the last stop got no run", closed)
+        for work in self.periodic:
+            work.start()
         self._task = asyncio.ensure_future(self._loop())
         self.notifier.start()
 
@@ -117,12 +129,16 @@ class Scheduler(LoggingConfigurable):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        for work in self.periodic:
+            await work.close()
         await self.notifier.close()
 
     async def _loop(self) -> None:
         while True:
             try:
                 await self.tick()
+                for work in self.periodic:
+                    await work.tick(self.clock.now())
                 delay = self._seconds_to_next()
             except asyncio.CancelledError:
                 raise
@@ -135,7 +151,8 @@ class Scheduler(LoggingConfigurable):
 
     def _seconds_to_next(self) -> float:
         poll = float(self.poll_interval)
-        due = store_schedules.next_due(self.store)
+        dues = [store_schedules.next_due(self.store), *(w.next_due() for w in self.periodic)]
+        due = min((d for d in dues if d is not None), default=None)
         if due is None:
             return poll
         return max(0.0, min(poll, (due - self.clock.now()).total_seconds()))

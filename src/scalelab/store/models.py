@@ -360,3 +360,91 @@ class PredictionLabelRow(Base):
     label: Mapped[Any] = mapped_column(JSON, nullable=True)
     labelled_by: Mapped[str] = mapped_column(String(200), nullable=False)
     labelled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class MonitorRow(Base):
+    """Checks of one endpoint on a cron: drift of its requests against the live model's
+    reference profile and, with labels, the model's score; on a breach an alert and, if asked,
+    the retrain loop. `open_breach_id` is the breach under way: while it is set, checks that
+    still fail belong to it, so one breach starts the loop once."""
+
+    __tablename__ = "monitors"
+    __table_args__ = (
+        UniqueConstraint("project_id", "name"),
+        Index("ix_monitors_next_check_at", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
+    )
+    deployment_id: Mapped[int] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    )
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    cron: Mapped[str] = mapped_column(String(120), nullable=False)
+    timezone: Mapped[str] = mapped_column(String(64), nullable=False)
+    window_hours: Mapped[int] = mapped_column(Integer, nullable=False)
+    # DriftThresholds' fields, and how many drifted columns make a breach.
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    drifted_columns: Mapped[int] = mapped_column(Integer, nullable=False)
+    min_rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    metric: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    score_limit: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # {target, parameters, model_name, margin}: the retrain loop; null: alerts only.
+    retrain: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    paused: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="new")
+    last_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    open_breach_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(255), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class MonitorCheckRow(Base):
+    """One check of a monitor. The unique (monitor, due) pair makes a check time run once,
+    whichever service process claims it."""
+
+    __tablename__ = "monitor_checks"
+    __table_args__ = (
+        UniqueConstraint("monitor_id", "due"),
+        Index("ix_monitor_checks_monitor", "monitor_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), nullable=False
+    )
+    due: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # running, ok, breach, error
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    message: Mapped[str] = mapped_column(String(2048), nullable=False, default="")
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    breach_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class MonitorBreachRow(Base):
+    """A breach and its way back: every step of the retrain loop in `steps`, its state moved
+    forward by compare-and-set (`store.monitors.advance`), so no step is taken twice."""
+
+    __tablename__ = "monitor_breaches"
+    __table_args__ = (Index("ix_monitor_breaches_monitor", "monitor_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    monitor_id: Mapped[int] = mapped_column(
+        ForeignKey("monitors.id", ondelete="CASCADE"), nullable=False
+    )
+    check_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    reason: Mapped[str] = mapped_column(String(2048), nullable=False)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    retrain_run_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    model_version: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decision: Mapped[str] = mapped_column(String(2048), nullable=False, default="")
+    steps: Mapped[list[Any]] = mapped_column(JSON, nullable=False, default=list)

@@ -256,3 +256,13 @@ def remove_departed(session: Session, departed: Departed) -> str | None:
     )
     session.delete(member)
     return project.slug
+
+
+def writable_slug(session: Session, project_id: int) -> str:
+    """The project's slug, if it may be changed: it exists and is not archived."""
+    project = project_by_id(session, project_id)
+    if project is None:
+        raise Conflict("the project no longer exists")
+    if project.archived_at is not None:
+        raise Conflict(f"project {project.slug!r} is archived; restore it first")
+    return project.slug

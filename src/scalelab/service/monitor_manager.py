@@ -1,0 +1,160 @@
+"""Monitor use cases: create, edit (pause, resume), delete, check now. Each owns its
+transaction and is callable without HTTP (the API's handlers, tests).
+
+The caller has authorized the request (deployer role); the project's state, the endpoint, the
+cron's frequency, the webhook's address, the thresholds and the retrain target are checked
+here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..monitoring.drift import DriftThresholds
+from ..runs.job import Job, plan_job
+from ..schedules.cron import Cron
+from ..store import deployments as deployments_repo
+from ..store import monitors as repo
+from ..store import projects as projects_repo
+from ..store.models import MonitorRow
+from .models import MonitorCreate, MonitorRetrain, MonitorSettings
+from .webhook_guard import url_refusal
+
+if TYPE_CHECKING:
+    from ..store import Store
+    from ..workspaces import Workspaces
+    from .monitor_checks import Monitoring
+    from .notify import Notifier
+    from .scheduler import Scheduler
+
+# In an edit, null means "none" for these; any other field left null stays as it is.
+NULLABLE = {"metric", "score_limit", "retrain", "webhook_url"}
+
+
+class MonitorManager:
+    def __init__(
+        self,
+        config: Monitoring,
+        *,
+        store: Store,
+        workspaces: Workspaces,
+        scheduler: Scheduler,
+        notifier: Notifier,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.workspaces = workspaces
+        self.scheduler = scheduler
+        self.notifier = notifier
+
+    def cron(self, expression: str, timezone: str) -> Cron:
+        cron = Cron(expression, timezone)
+        shortest = cron.shortest_interval(self.scheduler.clock.now()).total_seconds()
+        if shortest < self.config.min_interval:
+            raise InvalidInput(
+                f"{expression!r} checks every {shortest:.0f} s at its closest; the shortest "
+                f"interval allowed is {self.config.min_interval} s"
+            )
+        return cron
+
+    async def create(self, project_id: int, body: MonitorCreate, actor: str) -> MonitorRow:
+        fields = self._checked(body.model_dump(exclude={"name", "endpoint"}))
+        cron = self.cron(fields["cron"], fields["timezone"])
+        await self._check_retrain(project_id, body.retrain)
+        with self.store.session() as session:
+            projects_repo.writable_slug(session, project_id)
+            deployment = deployments_repo.get_deployment(session, project_id, body.endpoint)
+            if deployment is None:
+                raise NotFound(f"no endpoint named {body.endpoint!r} in this project")
+            row = repo.create_monitor(
+                session,
+                project_id=project_id,
+                deployment_id=deployment.id,
+                name=body.name,
+                next_check_at=cron.next_after(self.scheduler.clock.now()),
+                created_by=actor,
+                **fields,
+            )
+            session.commit()
+            session.refresh(row)
+            session.expunge(row)
+        self.scheduler.wake()
+        return row
+
+    async def update(self, project_id: int, name: str, body: MonitorSettings) -> None:
+        given = body.model_dump(exclude_unset=True)
+        for key, value in list(given.items()):
+            if value is None and key not in NULLABLE:
+                del given[key]
+        await self._check_retrain(project_id, body.retrain if "retrain" in given else None)
+        with self.store.session() as session:
+            projects_repo.writable_slug(session, project_id)
+            row = self.row(session, project_id, name)
+            merged = {
+                key: getattr(row, key) for key in MonitorSettings.model_fields if key != "paused"
+            }
+            merged |= {k: v for k, v in given.items() if k != "paused"}
+            fields = self._checked(merged)
+            changes = {k: v for k, v in fields.items() if k in given}
+            if "paused" in given:
+                changes["paused"] = given["paused"]
+            if {"cron", "timezone"} & set(given) or given.get("paused") is False:
+                cron = self.cron(fields["cron"], fields["timezone"])
+                changes["next_check_at"] = cron.next_after(self.scheduler.clock.now())
+            repo.update_monitor(session, row, **changes)
+            session.commit()
+        self.scheduler.wake()
+
+    async def delete(self, project_id: int, name: str) -> None:
+        with self.store.session() as session:
+            repo.delete_monitor(session, self.row(session, project_id, name))
+            session.commit()
+
+    def check_now(self, project_id: int, name: str) -> None:
+        """Due now, whatever its cron says; the next check after it follows the cron."""
+        with self.store.session() as session:
+            projects_repo.writable_slug(session, project_id)
+            row = self.row(session, project_id, name)
+            if row.paused:
+                raise Conflict(f"monitor {name!r} is paused; resume it first")
+            repo.update_monitor(session, row, next_check_at=self.scheduler.clock.now())
+            session.commit()
+        self.scheduler.wake()
+
+    def row(self, session: Any, project_id: int, name: str) -> MonitorRow:
+        row = repo.get_monitor(session, project_id, name)
+        if row is None:
+            raise NotFound(f"no monitor named {name!r} in this project")
+        return row
+
+    def _checked(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The stored form of a monitor's settings, checked together."""
+        thresholds = fields.get("thresholds") or {}
+        try:
+            DriftThresholds(**thresholds)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"thresholds: {exc}") from None
+        fields["thresholds"] = thresholds
+        if fields.get("score_limit") is not None and not fields.get("metric"):
+            raise InvalidInput("score_limit needs a metric")
+        if fields.get("retrain") and not fields.get("metric"):
+            raise InvalidInput("retrain needs a metric: the new model is weighed by it")
+        webhook = fields.get("webhook_url") or None
+        refused = url_refusal(webhook, self.notifier.webhook_hosts, self.notifier.webhook_networks)
+        if refused:
+            raise InvalidInput(refused)
+        fields["webhook_url"] = webhook
+        return fields
+
+    async def _check_retrain(self, project_id: int, retrain: MonitorRetrain | None) -> None:
+        """The retrain target exists and its parameters pass, as its run would need."""
+        if retrain is None:
+            return
+        with self.store.session() as session:
+            slug = projects_repo.writable_slug(session, project_id)
+        job = Job(target=retrain.target, parameters=retrain.parameters)
+        await asyncio.get_running_loop().run_in_executor(
+            None, plan_job, job, self.workspaces.path(slug)
+        )

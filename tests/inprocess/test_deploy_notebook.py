@@ -61,3 +61,51 @@ def test_the_deploy_notebook_serves_and_replaces_its_model(
         ]
     ]
     assert {"ready", "switch", "promote"} <= set(kinds), kinds
+
+
+MONITOR = EXAMPLE.with_name("07_monitor.ipynb")
+RETRAIN = EXAMPLE.with_name("08_retrain.ipynb")
+
+
+def test_the_monitor_notebook_runs_the_loop_to_a_decision(
+    hub: InProcessService, callers: dict[str, Caller], project: str, quick_bake: None
+) -> None:
+    """After the deploy notebook: drifted traffic, a monitor, its breach, and the loop told
+    step by step down to promoted or kept, with the reason."""
+    workspace = Path(hub.data_root) / "workspaces" / project
+    for source in (EXAMPLE, MONITOR, RETRAIN):
+        shutil.copy(source, workspace / source.name)
+    token = hub.token_for(ROLE_USERS["deployer"])
+    env = {
+        **os.environ,
+        "SCALELAB_SERVICE_URL": hub.service_url,
+        "JUPYTERHUB_API_TOKEN": token,
+        **project_env(project, hub.service_url, token),
+    }
+    resources = {"metadata": {"path": str(workspace)}}
+    outputs = []
+    for source in (EXAMPLE, MONITOR):
+        nb = nbformat.read(workspace / source.name, as_version=4)
+        NotebookClient(nb, timeout=900, kernel_name="scalelab", resources=resources).execute(
+            env=env
+        )
+        outputs.append(
+            "\n".join(
+                str(output.get("text", ""))
+                for cell in nb.cells
+                if cell.cell_type == "code"
+                for output in cell.outputs
+            )
+        )
+    text = outputs[-1]
+    assert "not monitoring" not in text, text[-3000:]
+    assert "check 1: breach" in text and "drift report: http" in text, text[-3000:]
+    for step in ("retraining:", "registering:", "staging:", "evaluating:"):
+        assert step in text, text[-3000:]
+    decided = [line for line in text.splitlines() if line.startswith(("promoted:", "kept:"))]
+    assert decided, text[-3000:]
+    history = callers[ROLE_USERS["viewer"]](
+        "GET", f"api/projects/{project}/monitors/tumours-drift/checks"
+    ).json()
+    (breach,) = history["breaches"]
+    assert breach["state"] in ("promoted", "kept") and breach["retrain_run_id"]

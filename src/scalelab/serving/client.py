@@ -190,6 +190,11 @@ class Endpoints:
         body = {"min_replicas": min_replicas, "max_replicas": max_replicas}
         self._call("PATCH", f"/{name}", json={k: v for k, v in body.items() if v is not None})
 
+    def log_requests(self, name: str, rate: float) -> None:
+        """Write this share of the endpoint's requests (0 to 1) to its request log: what
+        monitors profile, and what labels are joined to."""
+        self._call("PATCH", f"/{name}", json={"request_log_rate": rate})
+
     def remove(self, name: str) -> None:
         self._call("DELETE", f"/{name}")
 
@@ -218,17 +223,18 @@ class Endpoints:
         """Where this client asks the endpoint for predictions."""
         return f"{self.client.url}/serve/{self.project}/{name}/invocations"
 
-    def predict(self, name: str, data: Any) -> Any:
+    def predict(self, name: str, data: Any, request_id: str | None = None) -> Any:
         """The endpoint's predictions for `data`: a DataFrame, or a dict in MLflow's scoring
-        protocol (`dataframe_split`, `dataframe_records`, `instances`, `inputs`)."""
+        protocol (`dataframe_split`, `dataframe_records`, `instances`, `inputs`). With
+        `request_id`, the request is logged under it: post its labels later by that id."""
         check_endpoint_name(name)
         body = scoring_body(data)
+        headers = {"Content-Type": "application/json"}
+        if request_id is not None:
+            headers["X-Request-Id"] = request_id
         try:
             answer = self.client.call(
-                "POST",
-                f"serve/{self.project}/{name}/invocations",
-                data=body,
-                headers={"Content-Type": "application/json"},
+                "POST", f"serve/{self.project}/{name}/invocations", data=body, headers=headers
             )
         except RemoteError as exc:
             raise DeploymentError(str(exc)) from None

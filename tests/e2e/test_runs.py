@@ -50,7 +50,16 @@ def test_run_from_the_form_open_the_output_and_compare(
         expect(dashboard).to_have_count(1)
         tabs = dashboard.locator(".lm-TabBar-tab")
         expect(tabs).to_have_text(
-            ["Overview", "Runs", "Schedules", "Models", "Deployments", "Members", "Audit"]
+            [
+                "Overview",
+                "Runs",
+                "Schedules",
+                "Models",
+                "Deployments",
+                "Monitors",
+                "Members",
+                "Audit",
+            ]
         )
         expect(dashboard.get_by_test_id("scalelab-current-title")).to_have_text(SLUG)
         expect(page.locator("#scalelab-panel")).to_be_attached()

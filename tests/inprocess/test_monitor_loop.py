@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import requests
 
+from scalelab.store import monitors as monitors_repo
+from scalelab.store import projects as projects_repo
 from tests.inprocess.service import InProcessService, in_process_service
 from tests.inprocess.test_deployments import register
 from tests.inprocess.test_run_tracking import run_to_end
@@ -109,6 +111,17 @@ def checks_when(caller: Caller, slug: str, count: int) -> dict[str, Any]:
 def green_version(caller: Caller, slug: str) -> str | None:
     green = caller("GET", f"api/projects/{slug}/deployments/shifty").json()["green"]
     return green["version"] if green else None
+
+
+def reports_folder(service: InProcessService, slug: str, name: str) -> Path:
+    """Where the service keeps the monitor's check reports."""
+    assert service.app is not None
+    with service.app.store.session() as session:
+        project = projects_repo.get_project(session, slug)
+        assert project is not None
+        monitor = monitors_repo.get_monitor(session, project.id, name)
+        assert monitor is not None
+        return service.app.monitors.reports(project.id, monitor.id)
 
 
 def monitor_runs(caller: Caller, slug: str) -> list[dict[str, Any]]:
@@ -240,6 +253,13 @@ def test_a_breach_retrains_stages_and_promotes_once_even_across_a_restart(
         assert live_version(viewer, slug) == "2"
         assert green_version(viewer, slug) is None
         assert len(monitor_runs(viewer, slug)) == 2
+
+        # Deleting the monitor takes its history and its reports with it.
+        reports = reports_folder(again, slug, "drift")
+        assert len(list(reports.iterdir())) == 4  # one per check
+        url = f"api/projects/{slug}/monitors/drift"
+        assert callers[ROLE_USERS["deployer"]]("DELETE", url).status_code == 204
+        assert viewer("GET", url + "/checks").status_code == 404 and not reports.exists()
 
 
 @pytest.mark.parametrize(

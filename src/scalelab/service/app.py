@@ -439,6 +439,8 @@ class ScaleLab(Application):
             workspaces=self.workspaces,
             scheduler=self.scheduler,
             notifier=self.notifier,
+            loop=self.retrain_loop,
+            reports=self.monitors.reports,
         )
         self.schedules = ScheduleManager(
             store=self.store,

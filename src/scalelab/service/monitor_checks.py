@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -69,6 +70,10 @@ class Monitoring(LoggingConfigurable):
     evaluation_requests = Integer(
         2000,
         help="Most labelled requests sent to a staged model to weigh it, newest first.",
+    ).tag(config=True)
+
+    keep_reports = Integer(
+        50, help="Drift reports kept per monitor: those of its last checks."
     ).tag(config=True)
 
     endpoint_wait = Float(
@@ -144,8 +149,23 @@ class MonitorRunner:
             task.add_done_callback(self.tasks.discard)
         return len(claims)
 
+    def reports(self, project_id: int, monitor_id: int) -> Path:
+        """The folder of a monitor's check reports."""
+        return self.deployer.folder(project_id) / "monitors" / str(monitor_id)
+
     def check_folder(self, project_id: int, monitor_id: int, check_id: int) -> Path:
-        return self.deployer.folder(project_id) / "monitors" / str(monitor_id) / str(check_id)
+        return self.reports(project_id, monitor_id) / str(check_id)
+
+    def _prune(self, project_id: int, monitor_id: int) -> None:
+        """Reports of all but the last `keep_reports` checks go."""
+        folder = self.reports(project_id, monitor_id)
+        if not folder.is_dir():
+            return
+        checks = sorted(
+            (p for p in folder.iterdir() if p.name.isdigit()), key=lambda p: int(p.name)
+        )
+        for old in checks[: -self.config.keep_reports or None]:
+            shutil.rmtree(old, ignore_errors=True)
 
     async def check(self, claim: repo.ClaimedCheck) -> None:
         """One check, recorded whatever happens."""
@@ -159,6 +179,7 @@ class MonitorRunner:
             self.log.exception("monitor %d: check %d failed", claim.monitor_id, claim.check_id)
             status, message, summary = "error", f"{type(exc).__name__}: {exc}", {}
         repo.finish_check(self.store, claim.check_id, status, message, summary)
+        self._prune(claim.project_id, claim.monitor_id)
         if status == "breach":
             self._breach(claim, message)
         elif status == "ok":

@@ -9,6 +9,9 @@ here.
 from __future__ import annotations
 
 import asyncio
+import shutil
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidInput, NotFound
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
     from ..workspaces import Workspaces
     from .monitor_checks import Monitoring
     from .notify import Notifier
+    from .retrain import RetrainLoop
     from .scheduler import Scheduler
 
 # In an edit, null means "none" for these; any other field left null stays as it is.
@@ -42,8 +46,12 @@ class MonitorManager:
         workspaces: Workspaces,
         scheduler: Scheduler,
         notifier: Notifier,
+        loop: RetrainLoop,
+        reports: Callable[[int, int], Path],
     ) -> None:
         self.config = config
+        self.loop = loop
+        self.reports = reports  # (project id, monitor id) -> the folder of its checks' reports
         self.store = store
         self.workspaces = workspaces
         self.scheduler = scheduler
@@ -108,9 +116,17 @@ class MonitorManager:
         self.scheduler.wake()
 
     async def delete(self, project_id: int, name: str) -> None:
+        """The monitor, its history and reports; a loop under way stops, and a green it
+        staged is dropped (the live model serves on)."""
+        with self.store.session() as session:
+            row = self.row(session, project_id, name)
+            monitor_id, breach_id = row.id, row.open_breach_id
+        if breach_id is not None:
+            await self.loop.abandon(breach_id, f"monitor {name} was deleted")
         with self.store.session() as session:
             repo.delete_monitor(session, self.row(session, project_id, name))
             session.commit()
+        shutil.rmtree(self.reports(project_id, monitor_id), ignore_errors=True)
 
     def check_now(self, project_id: int, name: str) -> None:
         """Due now, whatever its cron says; the next check after it follows the cron."""

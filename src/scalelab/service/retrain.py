@@ -80,6 +80,18 @@ class RetrainLoop:
             repo.note(self.store, breach_id, "resumed", "the service restarted: the loop goes on")
             self.start(breach_id)
 
+    async def abandon(self, breach_id: int, reason: str) -> None:
+        """Stop the breach's loop (its monitor goes away): the task ends, and a green it
+        staged is dropped."""
+        task = self.tasks.get(breach_id)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        subject = repo.loop_subject(self.store, breach_id)
+        if subject is not None and subject.state not in FINAL:
+            await self._drop_our_green(subject, reason)
+
     async def close(self) -> None:
         for task in list(self.tasks.values()):
             task.cancel()

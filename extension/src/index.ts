@@ -17,7 +17,11 @@ import { addDeploymentCommands } from './deployments/commands';
 import { createClient } from './common/connection';
 import { readSettings, type ScaleLabSettings } from './common/settings';
 import { IScaleLabClient } from './common/tokens';
-import { diffLinkFromSearch, withoutDiffQuery } from './notifications/helpers';
+import {
+  diffLinkFromSearch,
+  projectLinkFromSearch,
+  withoutDiffQuery
+} from './notifications/helpers';
 import { NotificationsModel } from './notifications/model';
 import { addModelCommands } from './models/commands';
 import { localStorageOrNull, showNotifications } from './notifications/toasts';
@@ -39,6 +43,7 @@ export { createClient } from './common/connection';
 export { IScaleLabClient } from './common/tokens';
 export { DeploymentsModel } from './deployments/model';
 export { ModelsModel } from './models/model';
+export { MonitorsModel } from './monitors/model';
 export { NotificationsModel } from './notifications/model';
 export { ScaleLabPanel, type ScaleLabPanelOptions } from './panel';
 export {
@@ -69,7 +74,7 @@ async function showPanelAtFirstLogin(
   await state.save(SEEN_KEY, true);
 }
 
-/** Drop the diff's query parameters from the address bar (no reload). */
+/** Drop the link's query parameters from the address bar (no reload). */
 function forgetDiffQuery(): void {
   const { pathname, search, hash } = window.location;
   const rest = withoutDiffQuery(search);
@@ -83,7 +88,8 @@ const plugin: JupyterFrontEndPlugin<IScaleLabClient> = {
   id: PLUGIN_ID,
   description:
     'ScaleLab side panel (signed-in user, service health, projects) and ' +
-    'project dashboards (runs, schedules, models, deployments, members, audit, experiments); ' +
+    'project dashboards (runs, schedules, models, deployments, monitors, members, audit, ' +
+    'experiments); ' +
     'notifications.',
   autoStart: true,
   requires: [ILabShell],
@@ -113,6 +119,7 @@ const plugin: JupyterFrontEndPlugin<IScaleLabClient> = {
     // A link from a notification or webhook (`lab?scalelab-project=…`):
     // read it before the router rewrites the address.
     const diffLink = diffLinkFromSearch(window.location.search);
+    const projectLink = projectLinkFromSearch(window.location.search);
     const trans = (translator ?? nullTranslator).load('scalelab');
     const client = createClient(app.serviceManager.serverSettings);
     const settings = readSettings(null);
@@ -193,6 +200,19 @@ const plugin: JupyterFrontEndPlugin<IScaleLabClient> = {
         forgetDiffQuery();
         return app.commands.execute(CommandIDs.compareRuns, { ...diffLink });
       });
+    }
+    if (projectLink !== null) {
+      const { project, run, view } = projectLink;
+      void app.restored
+        .then(() => {
+          forgetDiffQuery();
+          return run !== null
+            ? app.commands.execute(CommandIDs.openRun, { project, run })
+            : app.commands.execute(CommandIDs.openProjectDashboard, { slug: project, tab: view });
+        })
+        .catch((err: unknown) => {
+          console.warn('ScaleLab: could not open the link', err);
+        });
     }
     return client;
   }

@@ -5,3 +5,4 @@ import 'nbdime/lib/styles/common.css';
 import 'nbdime/lib/styles/diff.css';
 import './base.css';
 import './deployments.css';
+import './monitors.css';

@@ -11,6 +11,8 @@ right; one retrained on flipped labels is wrong.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -246,7 +248,18 @@ def test_a_breach_retrains_stages_and_promotes_once_even_across_a_restart(
         )
         assert r.status_code == 200, r.text
         post_labels(editor, slug, traffic(again, viewer, slug, 40.0, "b"))
-        assert callers[ROLE_USERS["deployer"]]("POST", check).status_code == 202
+        # From CI this time: the command checks, follows the loop, and exits 1 (kept).
+        command = [sys.executable, "-m", "scalelab.cli", "monitor", "check", "drift", "--follow"]
+        connection = ["--service", again.service_url, "--project", slug]
+        done = subprocess.run(
+            [*command, *connection, "--token", again.token_for(ROLE_USERS["deployer"])],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 1, done.stderr
+        assert done.stdout.startswith("drift: breach: ") and "\ndrift: kept: " in done.stdout
+        assert "evaluating:" in done.stderr and "keeping:" in done.stderr
         kept = breach_when(viewer, slug, {"kept", "failed"}, count=2)
         assert kept["state"] == "kept", kept
         assert "the live model stays" in kept["decision"]

@@ -162,6 +162,33 @@ export type EndpointKeyCreated = Schemas['EndpointKeyCreated'];
 /** `GET api/projects/{slug}/deployments/{name}/keys`. */
 export type EndpointKeyList = Schemas['EndpointKeyList'];
 
+/** A monitor of an endpoint: its settings, last check's status, next check, last breach. */
+export type MonitorModel = Schemas['MonitorModel'];
+
+/** The score a monitor tracks on posted labels. */
+export type MonitorMetric = NonNullable<MonitorModel['metric']>;
+
+/** `GET api/projects/{slug}/monitors`. */
+export type MonitorList = Schemas['MonitorList'];
+
+/** Body of `POST api/projects/{slug}/monitors`. */
+export type MonitorCreate = Schemas['MonitorCreate'];
+
+/** Body of `PATCH api/projects/{slug}/monitors/{name}`, e.g. `{paused: true}`. */
+export type MonitorUpdate = Schemas['MonitorUpdate'];
+
+/** One check of a monitor: its status, summary (rows, drifted columns…) and report. */
+export type MonitorCheckModel = Schemas['MonitorCheckModel'];
+
+/** A breach of a monitor and its loop (retrain, register, stage, evaluate, promote or keep). */
+export type MonitorBreachModel = Schemas['MonitorBreachModel'];
+
+/** One step of a breach's loop. */
+export type MonitorStep = Schemas['MonitorStep'];
+
+/** `GET api/projects/{slug}/monitors/{name}/checks`: the last checks and breaches. */
+export type MonitorHistory = Schemas['MonitorHistory'];
+
 /** `GET api/projects/{slug}/runs/{id}/diff?other=...&step=...`. */
 export type NotebookDiff = Schemas['NotebookDiff'];
 
@@ -311,6 +338,11 @@ function aliasPath(slug: string, name: string, alias: string): string {
 /** `api/projects/{slug}/deployments/{name}` with the segments encoded. */
 function deploymentPath(slug: string, name: string): string {
   return `${projectPath(slug)}/deployments/${encodeURIComponent(name)}`;
+}
+
+/** `api/projects/{slug}/monitors/{name}` with the segments encoded. */
+function monitorPath(slug: string, name: string): string {
+  return `${projectPath(slug)}/monitors/${encodeURIComponent(name)}`;
 }
 
 /** A request with a JSON body. */
@@ -631,6 +663,41 @@ export class ScaleLabClient {
       `${deploymentPath(slug, name)}/keys/${encodeURIComponent(String(keyId))}`,
       { method: 'DELETE' }
     );
+  }
+
+  /** The monitors of a project, with their status and last breach. */
+  listMonitors(slug: string): Promise<MonitorList> {
+    return this.request<MonitorList>(`${projectPath(slug)}/monitors`);
+  }
+
+  /** One monitor. */
+  getMonitor(slug: string, name: string): Promise<MonitorModel> {
+    return this.request<MonitorModel>(monitorPath(slug, name));
+  }
+
+  /** Watch an endpoint (deployer). */
+  createMonitor(slug: string, body: MonitorCreate): Promise<MonitorModel> {
+    return this.request<MonitorModel>(`${projectPath(slug)}/monitors`, jsonInit('POST', body));
+  }
+
+  /** Change a monitor, e.g. `{paused: true}` (deployer). */
+  updateMonitor(slug: string, name: string, body: MonitorUpdate): Promise<MonitorModel> {
+    return this.request<MonitorModel>(monitorPath(slug, name), jsonInit('PATCH', body));
+  }
+
+  /** Delete a monitor with its history (deployer). */
+  async deleteMonitor(slug: string, name: string): Promise<void> {
+    await this.request<unknown>(monitorPath(slug, name), { method: 'DELETE' });
+  }
+
+  /** Check now, whatever the cron says; the check shows in the history (deployer). */
+  checkMonitor(slug: string, name: string): Promise<MonitorModel> {
+    return this.request<MonitorModel>(`${monitorPath(slug, name)}/check`, jsonInit('POST', {}));
+  }
+
+  /** A monitor's last checks and breaches, each breach with every step of its loop. */
+  monitorChecks(slug: string, name: string): Promise<MonitorHistory> {
+    return this.request<MonitorHistory>(`${monitorPath(slug, name)}/checks`);
   }
 
   /** Notifications of my projects, newest first; only newer than `after`. */

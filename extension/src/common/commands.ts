@@ -35,8 +35,8 @@ export const CommandIDs = {
 export interface OpenProjectDashboardArgs {
   slug: string;
   /**
-   * `overview`, `runs`, `schedules`, `models`, `deployments`, `members` or
-   * `audit`; default: as left.
+   * `overview`, `runs`, `schedules`, `models`, `deployments`, `monitors`,
+   * `members` or `audit`; default: as left.
    */
   tab?: string;
 }

@@ -22,6 +22,9 @@ export const DIFF_QUERY = {
   step: 'scalelab-step'
 } as const;
 
+/** The query parameter of a link to a tab of a project's dashboard (with `scalelab-project`). */
+export const VIEW_QUERY = 'scalelab-view';
+
 /** A diff of one step between a run and an earlier one. */
 export interface DiffLink {
   project: string;
@@ -91,6 +94,24 @@ export function diffLinkFromSearch(search: string | URLSearchParams): DiffLink |
   return { project, run, compare, step };
 }
 
+/**
+ * A link to a project that is not a diff: a run (`scalelab-run`, e.g. a
+ * retrain run of a monitor's breach) or a dashboard tab (`scalelab-view`,
+ * e.g. `monitors` from a monitor's alert); `null` for a diff or no link.
+ */
+export function projectLinkFromSearch(
+  search: string | URLSearchParams
+): { project: string; run: string | null; view: string | null } | null {
+  const params = typeof search === 'string' ? new URLSearchParams(search) : search;
+  const project = params.get(DIFF_QUERY.project);
+  const run = params.get(DIFF_QUERY.run) || null;
+  const view = params.get(VIEW_QUERY) || null;
+  if (!project || diffLinkFromSearch(params) !== null || (run === null && view === null)) {
+    return null;
+  }
+  return { project, run, view };
+}
+
 /** The diff a link (e.g. a notification's `links.diff`) opens, if any. */
 export function diffLinkFromUrl(url: string | null | undefined): DiffLink | null {
   if (!url) {
@@ -100,10 +121,10 @@ export function diffLinkFromUrl(url: string | null | undefined): DiffLink | null
   return parsed === null ? null : diffLinkFromSearch(parsed.searchParams);
 }
 
-/** `search` without the diff's query parameters (`''` when none remain). */
+/** `search` without the query parameters of ScaleLab links (`''` when none remain). */
 export function withoutDiffQuery(search: string): string {
   const params = new URLSearchParams(search);
-  for (const name of Object.values(DIFF_QUERY)) {
+  for (const name of [...Object.values(DIFF_QUERY), VIEW_QUERY]) {
     params.delete(name);
   }
   const rest = params.toString();

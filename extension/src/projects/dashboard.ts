@@ -22,6 +22,8 @@ import { DeploymentsModel } from '../deployments/model';
 import { DeploymentsView } from '../deployments/view';
 import { ModelsModel } from '../models/model';
 import { ModelsView } from '../models/view';
+import { MonitorsModel } from '../monitors/model';
+import { MonitorsView } from '../monitors/view';
 import { RunsModel } from '../runs/model';
 import { RunsView } from '../runs/view';
 import { SchedulesModel } from '../schedules/model';
@@ -36,6 +38,7 @@ export type DashboardTab =
   | 'schedules'
   | 'models'
   | 'deployments'
+  | 'monitors'
   | 'members'
   | 'audit';
 
@@ -46,6 +49,7 @@ export const DASHBOARD_TABS: readonly DashboardTab[] = [
   'schedules',
   'models',
   'deployments',
+  'monitors',
   'members',
   'audit'
 ];
@@ -61,7 +65,7 @@ export interface ProjectDashboardOptions {
   slug: string;
   /** My projects: the shown one is looked up (and kept current) there. */
   projects: ProjectsModel;
-  /** For the runs, schedules, models, deployments, members and audit log. */
+  /** For the runs, schedules, models, deployments, monitors, members and audit log. */
   client: ScaleLabClient;
   /** The cross-feature actions (open a workspace, an output, a diff, a run, the experiments…). */
   commands: CommandRegistry;
@@ -75,12 +79,12 @@ export interface ProjectDashboardOptions {
 /**
  * The dashboard of one project, one tab each: Overview (title, role,
  * workspace, rename/archive/delete, quick actions), Runs, Schedules,
- * Models (the model registry), Deployments (the model endpoints), Members
- * and, for owners and hub admins, Audit.
+ * Models (the model registry), Deployments (the model endpoints), Monitors
+ * (drift checks on the endpoints), Members and, for owners and hub admins, Audit.
  *
- * It owns the {@link runsModel}, {@link schedulesModel}, {@link modelsModel}
- * and {@link deploymentsModel} of its project; they poll while the dashboard
- * is shown (the schedules, models and deployments only while their tab is
+ * It owns the {@link runsModel}, {@link schedulesModel}, {@link modelsModel},
+ * {@link deploymentsModel} and {@link monitorsModel} of its project; they poll
+ * while the dashboard is shown (all but the runs only while their tab is
  * selected).
  */
 export class ProjectDashboard extends TabPanel {
@@ -109,6 +113,10 @@ export class ProjectDashboard extends TabPanel {
       client,
       interval: settings.schedulesPollInterval
     });
+    this.monitorsModel = new MonitorsModel({
+      client,
+      interval: settings.schedulesPollInterval
+    });
     this._runs = new RunsView({ model: this.runsModel, commands, trans });
     this._models = new ModelsView({ model: this.modelsModel, commands, trans });
     this._deployments = new DeploymentsView({
@@ -118,6 +126,7 @@ export class ProjectDashboard extends TabPanel {
       trans,
       endpointUrl: browserEndpointUrl
     });
+    this._monitors = new MonitorsView({ model: this.monitorsModel, client, commands, trans });
     this._schedules = new SchedulesView({
       model: this.schedulesModel,
       client,
@@ -149,6 +158,7 @@ export class ProjectDashboard extends TabPanel {
       quick(trans.__('Schedules'), 'schedules'),
       quick(trans.__('Models'), 'models'),
       quick(trans.__('Deployments'), 'deployments'),
+      quick(trans.__('Monitors'), 'monitors'),
       quick(trans.__('Members'), 'members'),
       this._experimentsButton()
     );
@@ -168,6 +178,7 @@ export class ProjectDashboard extends TabPanel {
       schedules: this._page('schedules', trans.__('Schedules'), this._schedules.node),
       models: this._page('models', trans.__('Models'), this._models.node),
       deployments: this._page('deployments', trans.__('Deployments'), this._deployments.node),
+      monitors: this._page('monitors', trans.__('Monitors'), this._monitors.node),
       members: this._page('members', trans.__('Members'), this._membersHost),
       audit: this._page('audit', trans.__('Audit'), this._auditHost)
     };
@@ -194,6 +205,8 @@ export class ProjectDashboard extends TabPanel {
   readonly modelsModel: ModelsModel;
   /** The model endpoints of the project. */
   readonly deploymentsModel: DeploymentsModel;
+  /** The monitors of the project's endpoints. */
+  readonly monitorsModel: MonitorsModel;
 
   /** The shown project, once found among mine. */
   get project(): ProjectModel | null {
@@ -223,6 +236,7 @@ export class ProjectDashboard extends TabPanel {
       this.schedulesModel.interval = settings.schedulesPollInterval;
       this.modelsModel.interval = settings.schedulesPollInterval;
       this.deploymentsModel.interval = settings.schedulesPollInterval;
+      this.monitorsModel.interval = settings.schedulesPollInterval;
     }
   }
 
@@ -266,10 +280,12 @@ export class ProjectDashboard extends TabPanel {
     this._schedules.dispose();
     this._models.dispose();
     this._deployments.dispose();
+    this._monitors.dispose();
     this.runsModel.dispose();
     this.schedulesModel.dispose();
     this.modelsModel.dispose();
     this.deploymentsModel.dispose();
+    this.monitorsModel.dispose();
     // The Audit page is not disposed with the tabs while it is not one.
     this._pages.audit.dispose();
     super.dispose();
@@ -324,7 +340,7 @@ export class ProjectDashboard extends TabPanel {
     return node;
   }
 
-  /** Poll the runs, schedules, models and deployments while `active` (the dashboard is shown). */
+  /** Poll the runs and the other tabs' lists while `active` (the dashboard is shown). */
   private _setActive(active: boolean): void {
     this._active = active;
     this.runsModel.setActive(active);
@@ -334,12 +350,15 @@ export class ProjectDashboard extends TabPanel {
     this.modelsModel.setVisible(this.tab === 'models');
     this.deploymentsModel.setActive(active);
     this.deploymentsModel.setVisible(this.tab === 'deployments');
+    this.monitorsModel.setActive(active);
+    this.monitorsModel.setVisible(this.tab === 'monitors');
   }
 
   private _onTabChanged(): void {
     this.schedulesModel.setVisible(this.tab === 'schedules');
     this.modelsModel.setVisible(this.tab === 'models');
     this.deploymentsModel.setVisible(this.tab === 'deployments');
+    this.monitorsModel.setVisible(this.tab === 'monitors');
     if (this.tab === 'audit' && this._details !== null) {
       const audit = this._details.audit;
       if (audit.node.open) {
@@ -387,6 +406,7 @@ export class ProjectDashboard extends TabPanel {
     this.schedulesModel.setProject(project, user);
     this.modelsModel.setProject(project, user);
     this.deploymentsModel.setProject(project, user);
+    this.monitorsModel.setProject(project, user);
 
     const audit = this._pages.audit;
     const canAudit = projectPermissions(project, user).manage;
@@ -406,6 +426,7 @@ export class ProjectDashboard extends TabPanel {
   private readonly _schedules: SchedulesView;
   private readonly _models: ModelsView;
   private readonly _deployments: DeploymentsView;
+  private readonly _monitors: MonitorsView;
   private readonly _status: HTMLElement;
   private readonly _detailsHost: HTMLElement;
   private readonly _quickActions: HTMLElement;

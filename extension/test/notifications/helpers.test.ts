@@ -6,6 +6,7 @@ import {
   diffTitle,
   notificationText,
   outputPathFromLink,
+  projectLinkFromSearch,
   withoutDiffQuery
 } from '../../src/notifications/helpers';
 import { notification } from './fixtures';
@@ -74,6 +75,27 @@ describe('notification links', () => {
     ).toBe('');
     expect(withoutDiffQuery('?reset&scalelab-run=r2')).toBe('?reset=');
     expect(withoutDiffQuery('')).toBe('');
+    expect(withoutDiffQuery('?scalelab-project=churn&scalelab-view=monitors')).toBe('');
+  });
+
+  it('reads a link to a dashboard tab or a run, not to a diff', () => {
+    expect(projectLinkFromSearch('?scalelab-project=churn&scalelab-view=monitors')).toEqual({
+      project: 'churn',
+      run: null,
+      view: 'monitors'
+    });
+    expect(projectLinkFromSearch('?scalelab-project=churn&scalelab-run=r7')).toEqual({
+      project: 'churn',
+      run: 'r7',
+      view: null
+    });
+    expect(
+      projectLinkFromSearch(
+        '?scalelab-project=churn&scalelab-run=r2&scalelab-compare=r1&scalelab-step=s'
+      )
+    ).toBeNull();
+    expect(projectLinkFromSearch('?scalelab-project=churn')).toBeNull();
+    expect(projectLinkFromSearch('?scalelab-view=monitors')).toBeNull();
   });
 
   it('puts the title first in the toast text', () => {

@@ -168,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .deploy import add_parsers as add_deploy_parsers
 
     add_deploy_parsers(commands)
+    from .monitor import add_parser as add_monitor_parser
+
+    add_monitor_parser(commands)
     return parser
 
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,6 +22,7 @@ from typing import Any, Protocol
 from traitlets import Bool, Float, Integer
 from traitlets.config import LoggingConfigurable
 
+from ..environ import child_environ
 from .engine import StepOutcome, execute_notebook, prepare_notebook
 from .kernels import KernelPool
 from .lineage import cache_key, environment, file_sha256, hash_files
@@ -262,10 +265,37 @@ class StepExecutor(Executor):
                 self.emit(run, record, f"failed ({outcome.error}); retrying in {delay:g}s")
                 await asyncio.sleep(delay)
         record.lineage.outputs = hash_files(workdir, step.outputs)
+        if record.status == "succeeded" and step.profile:
+            await self._profile(run, record, workdir, step.profile)
         await self.call_hook(plan, "step_finished", run, record)
         self.emit(
             run, record, record.status if not record.error else f"{record.status}: {record.error}"
         )
+
+    async def _profile(self, run: Run, record: Step, workdir: Path, paths: list[str]) -> None:
+        """Profile the outputs the pipeline asks for, kept in the run folder (in a process of
+        its own: whylogs stays out of this one). A failure is told, not fatal: the data is
+        written; only its profile is missing."""
+        dest = self.store_of(run).folder(run.id) / "profiles"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "scalelab.monitoring.batch",
+            str(dest),
+            str(workdir),
+            *paths,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=child_environ(),
+        )
+        out, err = await process.communicate()
+        if process.returncode == 0:
+            written = json.loads(out.decode().strip().splitlines()[-1])
+            record.profiles = {path: f"profiles/{name}" for path, name in written.items()}
+            return
+        lines = err.decode(errors="replace").strip().splitlines()
+        self.emit(run, record, f"outputs not profiled: {lines[-1] if lines else 'no reason'}")
 
     @contextlib.asynccontextmanager
     async def _slot(self, run: Run) -> AsyncIterator[None]:
@@ -318,6 +348,11 @@ class StepExecutor(Executor):
             shutil.copyfile(source, target)
             target.chmod(0o444)
             record.output = earlier.output
+        for relative in earlier.profiles.values():  # the same data: the same profiles
+            target = store.folder(run.id) / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(store.folder(earlier_run.id) / relative, target)
+        record.profiles = dict(earlier.profiles)
         record.status = "skipped"
         record.reused_from = earlier_run.id
         record.lineage = earlier.lineage

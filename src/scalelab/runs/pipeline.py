@@ -82,6 +82,11 @@ class StepSpec(BaseModel):
     needs: list[str] = Field(default_factory=list)
     inputs: list[str] = Field(default_factory=list)
     outputs: list[str] = Field(default_factory=list)
+    profile: list[str] = Field(
+        default_factory=list,
+        description="outputs (CSV or Parquet) whose data profile is kept with the run, for "
+        "data-set monitors",
+    )
     timeout: float | None = Field(default=None, gt=0, description="seconds per cell")
 
 
@@ -148,6 +153,11 @@ def check_pipeline(pipeline: Pipeline, folder: Path) -> None:
                     raise InvalidInput(f"step {step.name!r}: {kind} {exc}") from None
         if not (folder / step.notebook).is_file():
             raise InvalidInput(f"step {step.name!r}: notebook {step.notebook!r} not found")
+        stray = [p for p in step.profile if p not in step.outputs]
+        if stray:
+            raise InvalidInput(
+                f"step {step.name!r}: profile lists {', '.join(stray)}, not among its outputs"
+            )
     try:
         pipeline.order()
     except CycleError as exc:

@@ -23,6 +23,7 @@ class PlannedStep:
     outputs: list[str] = field(default_factory=list)
     cell_timeout: float | None = None
     kernel: str = "python3"
+    profile: list[str] = field(default_factory=list)  # outputs to profile once it succeeded
 
 
 @dataclass
@@ -103,6 +104,7 @@ def make_plan(
                 [str(base / p) for p in step.outputs],
                 step.timeout,
                 kernel or _kernel_of(notebook),
+                [str(base / p) for p in step.profile],
             )
         )
     first = folder / pipeline.steps[0].notebook

@@ -59,6 +59,10 @@ class Step(BaseModel):
     tracking_run_id: str | None = Field(
         default=None, description="the step's MLflow run (a pipeline's steps: nested runs)"
     )
+    profiles: dict[str, str] = Field(
+        default_factory=dict,
+        description="output path -> its data profile (whylogs), in the run folder",
+    )
 
 
 class Run(BaseModel):

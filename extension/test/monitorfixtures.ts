@@ -8,6 +8,7 @@ export function monitor(name: string, overrides: Partial<MonitorModel> = {}): Mo
   return {
     name,
     endpoint: 'tumours',
+    dataset: null,
     cron: '0 * * * *',
     timezone: 'UTC',
     window_hours: 24,

@@ -377,3 +377,75 @@ def monitored_endpoint(hub: InProcessService) -> str:
     r = callers[ROLE_USERS["deployer"]]("POST", f"api/projects/{project}/deployments", json=body)
     assert r.status_code == 202, r.text
     return project
+
+
+MAKE = (
+    "import os, numpy as np, pandas as pd\n"
+    "os.makedirs('data', exist_ok=True)\n"
+    "rng = np.random.default_rng(int(shift * 10))\n"
+    "pd.DataFrame({'x': rng.normal(shift, 1, 400), 'kind': ['a', 'b'] * 200})"
+    ".to_csv('data/out.csv', index=False)"
+)
+MAKE_PIPELINE = """name: make
+parameters: {shift: 0.0}
+steps:
+  - name: make
+    notebook: make.ipynb
+    parameters: {shift: "{{ params.shift }}"}
+    outputs: [data/out.csv]
+    profile: [data/out.csv]
+"""
+
+
+def test_a_data_set_monitor_compares_pipeline_runs_and_reruns_the_pipeline(
+    hub: InProcessService, callers: dict[str, Caller], project: str
+) -> None:
+    slug = project
+    workspace = Path(hub.data_root) / "workspaces" / slug
+    write_notebook(workspace / "make.ipynb", "shift = 0.0", MAKE)
+    (workspace / "pipeline.yaml").write_text(MAKE_PIPELINE)
+    runner, deployer = callers[ROLE_USERS["runner"]], callers[ROLE_USERS["deployer"]]
+    viewer = callers[ROLE_USERS["viewer"]]
+    reference = run_to_end(runner, slug, {"target": "pipeline.yaml"})
+    assert reference["steps"][0]["profiles"] == {"data/out.csv": "profiles/data__out.csv.whylogs"}
+
+    url = f"api/projects/{slug}/monitors"
+    dataset = {"target": "pipeline.yaml", "output": "data/out.csv"}
+    body = {
+        "name": "data",
+        "dataset": dataset,
+        "min_rows": 100,
+        "retrain": {"target": "pipeline.yaml", "parameters": {"shift": 0.0}},
+    }
+    for bad, says in (
+        ({**body, "dataset": {**dataset, "output": "data/other.csv"}}, "no step that profiles"),
+        ({**body, "metric": "accuracy"}, "a data set has no model"),
+        ({**body, "endpoint": "tumours"}, "one of the two"),
+        ({k: v for k, v in body.items() if k != "dataset"}, "one of the two"),
+    ):
+        r = deployer("POST", url, json=bad)
+        assert r.status_code == 400 and says in r.json()["message"], r.text
+    r = deployer("POST", url, json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["endpoint"] is None and r.json()["dataset"]["output"] == "data/out.csv"
+
+    # Another run on shifted data: the check compares it with the first run, and breaches.
+    shifted = run_to_end(runner, slug, {"target": "pipeline.yaml", "parameters": {"shift": 3.0}})
+    assert deployer("POST", url + "/data/check").status_code == 202
+
+    def ended() -> dict[str, Any] | None:
+        history = viewer("GET", url + "/data/checks").json()
+        breaches = history["breaches"]
+        return history if breaches and breaches[0]["state"] in ("retrained", "failed") else None
+
+    history = wait_until(ended, 180, 0.5, "the data set's loop did not end")
+    (check,) = history["checks"]
+    assert check["status"] == "breach" and "x" in check["summary"]["drifted"], check
+    assert check["summary"]["reference_run"] == reference["id"]
+    assert check["summary"]["runs"] == [shifted["id"]]
+    (breach,) = history["breaches"]
+    assert breach["state"] == "retrained", breach
+    retrain = viewer("GET", f"api/projects/{slug}/runs/{breach['retrain_run_id']}").json()
+    assert retrain["trigger"] == "monitor" and retrain["status"] == "succeeded"
+    notes = viewer("GET", "api/notifications").json()["notifications"]
+    assert any(n["title"] == "Monitor data breached on its data set" for n in notes)

@@ -1313,6 +1313,11 @@ export interface components {
              */
             cron?: string | null;
             /**
+             * @description or the data set it watches (one of the two)
+             * @default null
+             */
+            dataset?: components["schemas"]["MonitorDataset"] | null;
+            /**
              * Drifted Columns
              * @default 1
              */
@@ -1320,8 +1325,9 @@ export interface components {
             /**
              * Endpoint
              * @description the endpoint it watches
+             * @default null
              */
-            endpoint: string;
+            endpoint?: string | null;
             /**
              * Metric
              * @description the model's score tracked on posted labels
@@ -1370,6 +1376,37 @@ export interface components {
              */
             window_hours?: number | null;
         };
+        /**
+         * MonitorDataset
+         * @description A data set a pipeline writes (and profiles: the step lists it under `profile`).
+         */
+        MonitorDataset: {
+            /**
+             * Output
+             * @description the output, as in the pipeline
+             */
+            output: string;
+            /**
+             * Reference Run
+             * @description the run whose profile is the reference; none: the oldest that has one
+             * @default null
+             */
+            reference_run?: string | null;
+            /**
+             * Target
+             * @description the pipeline.yaml
+             */
+            target: string;
+        };
+        /** MonitorDatasetSaved */
+        MonitorDatasetSaved: {
+            /** Output */
+            output: string;
+            /** Reference Run */
+            reference_run: string | null;
+            /** Target */
+            target: string;
+        };
         /** MonitorHistory */
         MonitorHistory: {
             /** Breaches */
@@ -1393,10 +1430,14 @@ export interface components {
             created_by: string;
             /** Cron */
             cron: string;
+            dataset: components["schemas"]["MonitorDatasetSaved"] | null;
             /** Drifted Columns */
             drifted_columns: number;
-            /** Endpoint */
-            endpoint: string;
+            /**
+             * Endpoint
+             * @description the endpoint it watches; null: a data set
+             */
+            endpoint: string | null;
             last_breach: components["schemas"]["MonitorBreachModel"] | null;
             /** Last Check At */
             last_check_at: string | null;
@@ -1438,7 +1479,8 @@ export interface components {
         /**
          * MonitorRetrain
          * @description The loop a breach starts: run `target`, register its model as `model_name`, stage it
-         *     as green, and promote it if it beats the live model by `margin` on fresh labels.
+         *     as green, and promote it if it beats the live model by `margin` on fresh labels. A data
+         *     set's monitor runs `target` only.
          */
         MonitorRetrain: {
             /**
@@ -1449,9 +1491,10 @@ export interface components {
             margin?: number;
             /**
              * Model Name
-             * @description registered model to add to
+             * @description registered model to add to (an endpoint's monitor needs it)
+             * @default null
              */
-            model_name: string;
+            model_name?: string | null;
             /** Parameters */
             parameters?: {
                 [key: string]: unknown;
@@ -1467,7 +1510,7 @@ export interface components {
             /** Margin */
             margin: number;
             /** Model Name */
-            model_name: string;
+            model_name: string | null;
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
@@ -2259,6 +2302,13 @@ export interface components {
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
+            };
+            /**
+             * Profiles
+             * @description output path -> its data profile in the run folder (steps that profile)
+             */
+            profiles: {
+                [key: string]: string;
             };
             /** Reused From */
             reused_from: string | null;

@@ -272,6 +272,14 @@ export interface MonitorFormRaw {
   metric: string;
 }
 
+/** What the monitor watches: its endpoint, or the data set a pipeline writes. */
+export function watched(monitor: MonitorModel): string {
+  if (monitor.endpoint) {
+    return monitor.endpoint;
+  }
+  return monitor.dataset ? `${monitor.dataset.output} (${monitor.dataset.target})` : '';
+}
+
 /** The "New monitor" form's first values: watching `endpoint`, named after it. */
 export function newMonitorRaw(endpoint = ''): MonitorFormRaw {
   return { name: endpoint, endpoint, cron: DEFAULT_CRON, metric: '' };

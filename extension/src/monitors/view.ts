@@ -27,7 +27,8 @@ import {
   nextCheckLabel,
   reportLink,
   statusClass,
-  statusLabel
+  statusLabel,
+  watched
 } from './helpers';
 import { type MonitorActionError, type MonitorsModel } from './model';
 
@@ -223,7 +224,7 @@ export class MonitorsView extends ProjectListView<MonitorsModel> {
         text: monitor.name,
         title: trans.__('Created %1 by %2', formatTimestamp(monitor.created_at), monitor.created_by)
       }),
-      el('td', { testid: 'scalelab-monitor-endpoint', text: monitor.endpoint }),
+      el('td', { testid: 'scalelab-monitor-endpoint', text: watched(monitor) }),
       el(
         'td',
         {},

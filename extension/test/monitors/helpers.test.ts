@@ -17,13 +17,22 @@ import {
   sortMonitors,
   statusClass,
   statusLabel,
-  upsertMonitor
+  upsertMonitor,
+  watched
 } from '../../src/monitors/helpers';
 import { breach, check, monitor } from '../monitorfixtures';
 
 const NOW = Date.parse('2024-05-01T15:00:00+00:00');
 
 describe('monitor helpers', () => {
+  it('names what a monitor watches: an endpoint, or a pipeline output', () => {
+    expect(watched(monitor('a'))).toBe('tumours');
+    const dataset = { target: 'pipeline.yaml', output: 'data/features.csv', reference_run: null };
+    expect(watched(monitor('b', { endpoint: null, dataset }))).toBe(
+      'data/features.csv (pipeline.yaml)'
+    );
+  });
+
   it('orders monitors by name, an update in its place', () => {
     const sorted = sortMonitors([monitor('b'), monitor('a')]);
     expect(sorted.map(m => m.name)).toEqual(['a', 'b']);

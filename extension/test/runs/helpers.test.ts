@@ -52,6 +52,7 @@ function step(overrides: Partial<StepModel> = {}): StepModel {
     output: 'runs/churn/r/train.ipynb',
     lineage: null,
     tracking_run_id: null,
+    profiles: {},
     ...overrides
   };
 }

@@ -37,7 +37,8 @@ function step(name: string, tracking_run_id: string | null): StepModel {
     reused_from: null,
     output: null,
     lineage: null,
-    tracking_run_id
+    tracking_run_id,
+    profiles: {}
   };
 }
 

@@ -1,9 +1,10 @@
 """One drift check of an endpoint, as its own process: the service asks, this answers.
 
 `python -m scalelab.monitoring.check SPEC` reads SPEC (JSON: `run_id` of the live model's
-MLflow run and its `reference` name, the endpoint's `log_folder`, the `hours` of the window,
-`thresholds`, the `dest` folder and a `title`), and writes `report.json` and `report.html`
-into `dest`, each whole or not at all; the last line on stdout is the summary (JSON). MLflow's
+MLflow run and its `reference` name, the endpoint's `log_folder`, the `hours` of the window;
+or, for a data set, `reference_file` and `current_files`, stored profiles; then `thresholds`,
+the `dest` folder and a `title`), and writes `report.json` and `report.html` into `dest`,
+each whole or not at all; the last line on stdout is the summary (JSON). MLflow's
 own variables say where the project's server is and who asks ($MLFLOW_TRACKING_URI and
 $MLFLOW_TRACKING_TOKEN, a reader's token). whylogs, pandas and the model's reference stay out
 of the service's memory; a check that goes wrong fails alone, with one line on stderr.
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .drift import DriftThresholds, categories
-from .profiles import merge
+from .profiles import Profile, merge
 from .quality import quality_issues
 from .reference import load_reference
 from .serving import window_profiles
@@ -28,9 +29,15 @@ from .serving import window_profiles
 def check(spec: dict[str, Any]) -> dict[str, Any]:
     from ..widgets.drift import DriftReport
 
-    reference = load_reference(spec["run_id"], spec.get("reference", "training"))
-    hours = window_profiles(Path(spec["log_folder"]), spec["hours"])
-    current = merge(w.inputs for w in hours.values())
+    if "reference_file" in spec:  # a data set: profiles kept with pipeline runs
+        reference = Profile.read(spec["reference_file"])
+        current = merge(Profile.read(p) for p in spec["current_files"])
+        requests = len(spec["current_files"])
+    else:
+        reference = load_reference(spec["run_id"], spec.get("reference", "training"))
+        hours = window_profiles(Path(spec["log_folder"]), spec["hours"])
+        current = merge(w.inputs for w in hours.values())
+        requests = sum(w.requests for w in hours.values())
     thresholds = DriftThresholds(**spec.get("thresholds", {}))
     widget = DriftReport(reference, current, thresholds, title=spec.get("title", ""))
     if widget.error:
@@ -41,7 +48,7 @@ def check(spec: dict[str, Any]) -> dict[str, Any]:
     report = widget.report
     summary = {
         "rows": current.rows,
-        "requests": sum(w.requests for w in hours.values()),
+        "requests": requests,  # of a data set: the runs merged
         "columns": len(report),
         "drifted": [d.column for d in report if d.category == "drift"],
         "possible": [d.column for d in report if d.category == "possible drift"],

@@ -13,8 +13,10 @@ from .scores import HIGHER_IS_BETTER, Metric
 CheckStatus = Literal["ok", "breach", "too few rows", "error"]
 
 # The retrain loop of one breach, in order. `alerted` ends a breach of a monitor without a
-# retrain; promoted, kept and failed end the loop. The decision is recorded (promoting,
-# keeping) before it is carried out, so a restart in between carries out the same one.
+# retrain; promoted, kept and failed end the loop; so does `retrained` for a data set's
+# monitor, whose loop is the retrain run alone (no endpoint to stage a model on). The
+# decision is recorded (promoting, keeping) before it is carried out, so a restart in between
+# carries out the same one.
 LoopState = Literal[
     "alerted",
     "retraining",
@@ -25,6 +27,7 @@ LoopState = Literal[
     "keeping",
     "promoted",
     "kept",
+    "retrained",
     "failed",
 ]
 LOOP_ORDER: tuple[LoopState, ...] = (
@@ -35,7 +38,7 @@ LOOP_ORDER: tuple[LoopState, ...] = (
     "promoting",
     "keeping",
 )
-FINAL: frozenset[str] = frozenset({"alerted", "promoted", "kept", "failed"})
+FINAL: frozenset[str] = frozenset({"alerted", "promoted", "kept", "retrained", "failed"})
 
 
 @dataclass(frozen=True)

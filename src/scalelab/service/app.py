@@ -425,6 +425,7 @@ class ScaleLab(Application):
             monitoring,
             store=self.store,
             deployer=self.deployer,
+            runs=self.runs,
             notifier=self.notifier,
             loop=self.retrain_loop,
             run_tokens=self.run_tokens,

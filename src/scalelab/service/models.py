@@ -212,6 +212,10 @@ class StepModel(BaseModel):
     tracking_run_id: str | None = Field(
         default=None, description="the step's MLflow run (a pipeline's steps: nested runs)"
     )
+    profiles: dict[str, str] = Field(
+        default_factory=dict,
+        description="output path -> its data profile in the run folder (steps that profile)",
+    )
 
 
 class MlflowRunModel(BaseModel):
@@ -670,14 +674,19 @@ class MonitorThresholds(BaseModel):
 
 class MonitorRetrain(BaseModel):
     """The loop a breach starts: run `target`, register its model as `model_name`, stage it
-    as green, and promote it if it beats the live model by `margin` on fresh labels."""
+    as green, and promote it if it beats the live model by `margin` on fresh labels. A data
+    set's monitor runs `target` only."""
 
     model_config = ConfigDict(extra="forbid")
     target: str = Field(
         min_length=1, description="notebook or pipeline.yaml that trains and logs the model"
     )
     parameters: dict[str, Any] = Field(default_factory=dict)
-    model_name: str = Field(pattern=MODEL_NAME, description="registered model to add to")
+    model_name: str | None = Field(
+        default=None,
+        pattern=MODEL_NAME,
+        description="registered model to add to (an endpoint's monitor needs it)",
+    )
     margin: float = Field(
         0.0, ge=0, le=1e6, description="how much better the new model must score to go live"
     )
@@ -686,8 +695,21 @@ class MonitorRetrain(BaseModel):
 class MonitorRetrainSaved(BaseModel):
     target: str
     parameters: dict[str, Any]
-    model_name: str
+    model_name: str | None
     margin: float
+
+
+class MonitorDataset(BaseModel):
+    """A data set a pipeline writes (and profiles: the step lists it under `profile`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    target: str = Field(min_length=1, max_length=500, description="the pipeline.yaml")
+    output: str = Field(min_length=1, max_length=500, description="the output, as in the pipeline")
+    reference_run: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9-]{1,40}$",
+        description="the run whose profile is the reference; none: the oldest that has one",
+    )
 
 
 class MonitorSettings(BaseModel):
@@ -726,7 +748,12 @@ class MonitorSettings(BaseModel):
 
 class MonitorCreate(MonitorSettings):
     name: str = Field(pattern=MONITOR_NAME)
-    endpoint: str = Field(pattern=ENDPOINT_NAME, description="the endpoint it watches")
+    endpoint: str | None = Field(
+        default=None, pattern=ENDPOINT_NAME, description="the endpoint it watches"
+    )
+    dataset: MonitorDataset | None = Field(
+        default=None, description="or the data set it watches (one of the two)"
+    )
     cron: str | None = Field(default="0 * * * *", description="when to check: five cron fields")
     timezone: str | None = "UTC"
     window_hours: int | None = Field(default=24, ge=1, le=168)
@@ -776,9 +803,16 @@ class MonitorCheckModel(BaseModel):
     report_url: str | None = Field(description="the drift report, while it is kept")
 
 
+class MonitorDatasetSaved(BaseModel):
+    target: str
+    output: str
+    reference_run: str | None
+
+
 class MonitorModel(BaseModel):
     name: str
-    endpoint: str
+    endpoint: str | None = Field(description="the endpoint it watches; null: a data set")
+    dataset: MonitorDatasetSaved | None
     cron: str
     timezone: str
     window_hours: int

@@ -23,9 +23,11 @@ from urllib.parse import quote
 from traitlets import Float, Integer
 from traitlets.config import LoggingConfigurable
 
+from ..errors import ScaleLabError
 from ..monitoring.policy import FINAL, BreachRule, Verdict, judge
 from ..monitoring.scores import Metric, model_score
 from ..monitoring.serving import hours_between, predictions_by_request
+from ..runs.records import Run
 from ..schedules.cron import Cron
 from ..store import deployments as deployments_repo
 from ..store import monitors as repo
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
     from .notify import Notifier
     from .retrain import RetrainLoop
     from .run_tokens import RunTokens
+    from .runs import RunManager
 
 
 class Monitoring(LoggingConfigurable):
@@ -87,6 +90,18 @@ class Monitoring(LoggingConfigurable):
     ).tag(config=True)
 
 
+class NothingToCheck(ScaleLabError):
+    """The monitor has nothing to compare (no live model, no reference); recorded as the
+    check's error."""
+
+
+def _profile_of(run: Run, target: str, output: str) -> str | None:
+    """Where a succeeded run of `target` keeps the profile of `output`, in its folder."""
+    if run.target != target or run.status != "succeeded":
+        return None
+    return next((s.profiles[output] for s in run.steps if output in s.profiles), None)
+
+
 class MonitorRunner:
     """Checks the monitors that are due (see the module's text)."""
 
@@ -96,6 +111,7 @@ class MonitorRunner:
         *,
         store: Store,
         deployer: Deployer,
+        runs: RunManager,
         notifier: Notifier,
         loop: RetrainLoop,
         run_tokens: RunTokens,
@@ -106,6 +122,7 @@ class MonitorRunner:
         self.config = config
         self.store = store
         self.deployer = deployer
+        self.runs = runs
         self.notifier = notifier
         self.loop = loop
         self.run_tokens = run_tokens
@@ -173,7 +190,7 @@ class MonitorRunner:
             status, message, summary = await self._check(claim)
         except asyncio.CancelledError:
             raise
-        except ReaderFailed as exc:
+        except (ReaderFailed, NothingToCheck) as exc:
             status, message, summary = "error", exc.message, {}
         except Exception as exc:  # recorded on the check; the scheduler goes on
             self.log.exception("monitor %d: check %d failed", claim.monitor_id, claim.check_id)
@@ -189,28 +206,15 @@ class MonitorRunner:
         with self.store.session() as session:
             row = session.get(MonitorRow, claim.monitor_id)
             if row is None:
-                return "error", "the monitor was deleted during its check", {}
+                raise NothingToCheck("the monitor was deleted during its check")
             session.expunge(row)
-        endpoint = self.deployer.endpoint(claim.deployment_id)
-        if endpoint is None or endpoint.blue is None:
-            return "error", f"endpoint {claim.endpoint!r} serves no model", {}
-        version = endpoint.blue.version
-        if not version.run_id:
-            return "error", f"{version.label} has no MLflow run to hold its reference profile", {}
         now = self.clock.now()
-        hours = hours_between(now - timedelta(hours=row.window_hours), now + timedelta(seconds=1))
-        folder = self.deployer.log_folder(endpoint)
         dest = self.check_folder(claim.project_id, claim.monitor_id, claim.check_id)
-        spec = {
-            "run_id": version.run_id,
-            "reference": "training",
-            "log_folder": str(folder),
-            "hours": hours,
-            "thresholds": row.thresholds,
-            "dest": str(dest),
-            "title": f"{row.name}: {claim.endpoint} ({version.label}), "
-            f"{row.window_hours}h to {now:%Y-%m-%d %H:%M} UTC",
-        }
+        if row.dataset is not None:
+            spec, facts = await self._dataset_spec(claim, row, now)
+        else:
+            spec, facts = self._endpoint_spec(claim, row, now)
+        spec |= {"thresholds": row.thresholds, "dest": str(dest)}
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="scalelab-check-") as f:
             json.dump(spec, f)
             f.flush()
@@ -226,10 +230,10 @@ class MonitorRunner:
                 what=f"the check of monitor {row.name}",
             )
         lines = out.decode().strip().splitlines()
-        summary: dict[str, Any] = json.loads(lines[-1]) if lines else {}
-        summary["version"] = version.label
+        summary: dict[str, Any] = {**(json.loads(lines[-1]) if lines else {}), **facts}
         score = None
-        if row.metric:
+        if row.metric and claim.deployment_id is not None:
+            folder, hours = Path(spec["log_folder"]), spec["hours"]
             score = await self._score(claim.deployment_id, folder, hours, cast(Metric, row.metric))
             summary["score"] = score
         value = score["value"] if score else None
@@ -240,6 +244,63 @@ class MonitorRunner:
             rule, int(summary.get("rows", 0)), summary.get("drifted", []), value
         )
         return verdict.status, verdict.message, summary
+
+    def _endpoint_spec(
+        self, claim: repo.ClaimedCheck, row: MonitorRow, now: datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The check of an endpoint: its request log's window against the live version's
+        training profile."""
+        endpoint = self.deployer.endpoint(claim.deployment_id or 0)
+        if endpoint is None or endpoint.blue is None:
+            raise NothingToCheck(f"endpoint {claim.endpoint!r} serves no model")
+        version = endpoint.blue.version
+        if not version.run_id:
+            raise NothingToCheck(f"{version.label} has no MLflow run to hold its reference")
+        hours = hours_between(now - timedelta(hours=row.window_hours), now + timedelta(seconds=1))
+        spec = {
+            "run_id": version.run_id,
+            "reference": "training",
+            "log_folder": str(self.deployer.log_folder(endpoint)),
+            "hours": hours,
+            "title": f"{row.name}: {claim.endpoint} ({version.label}), "
+            f"{row.window_hours}h to {now:%Y-%m-%d %H:%M} UTC",
+        }
+        return spec, {"version": version.label}
+
+    async def _dataset_spec(
+        self, claim: repo.ClaimedCheck, row: MonitorRow, now: datetime
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The check of a data set: the profiles of `output` kept by the runs of `target`
+        that ended in the window, merged, against the reference run's."""
+        target, output = row.dataset["target"], row.dataset["output"]  # type: ignore[index]
+        pinned = row.dataset.get("reference_run")  # type: ignore[union-attr]
+        runs = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: self.runs.runs_of(claim.project_id, claim.slug).list(limit=1000)
+        )
+        profiled = [(r, path) for r in runs if (path := _profile_of(r, target, output))]
+        if pinned:
+            reference = next((p for r, p in profiled if r.id == pinned), None)
+            if reference is None:
+                raise NothingToCheck(f"reference run {pinned} kept no profile of {output}")
+            reference_run = pinned
+        elif profiled:
+            reference_run, reference = profiled[-1][0].id, profiled[-1][1]  # the oldest
+        else:
+            raise NothingToCheck(f"no run of {target} has profiled {output} yet")
+        since = now - timedelta(hours=row.window_hours)
+        current = [
+            (r, p)
+            for r, p in profiled
+            if r.id != reference_run and r.finished_at is not None and r.finished_at >= since
+        ]
+        folder = self.runs.runs_of(claim.project_id, claim.slug).folder
+        spec = {
+            "reference_file": str(folder(reference_run) / reference),
+            "current_files": [str(folder(r.id) / p) for r, p in current],
+            "title": f"{row.name}: {output} of {target}, {len(current)} run(s) in "
+            f"{row.window_hours}h to {now:%Y-%m-%d %H:%M} UTC, against run {reference_run}",
+        }
+        return spec, {"reference_run": reference_run, "runs": [r.id for r, _ in current]}
 
     async def _score(
         self, deployment_id: int, folder: Path, hours: list[str], metric: Metric
@@ -272,7 +333,7 @@ class MonitorRunner:
         self.notifier.notify(
             ProjectAudience(claim.project_id, webhook),
             "warning",
-            f"Monitor {name} breached on {claim.endpoint}",
+            f"Monitor {name} breached on {claim.endpoint or 'its data set'}",
             f"{reason}.{then}",
             self.links(claim.slug, name, claim.check_id),
         )

@@ -68,18 +68,28 @@ class MonitorManager:
         return cron
 
     async def create(self, project_id: int, body: MonitorCreate, actor: str) -> MonitorRow:
-        fields = self._checked(body.model_dump(exclude={"name", "endpoint"}))
+        if (body.endpoint is None) == (body.dataset is None):
+            raise InvalidInput("a monitor watches an endpoint or a data set: give one of the two")
+        fields = self._checked(
+            body.model_dump(exclude={"name", "endpoint", "dataset"}), body.endpoint is not None
+        )
         cron = self.cron(fields["cron"], fields["timezone"])
         await self._check_retrain(project_id, body.retrain)
+        if body.dataset is not None:
+            await self._check_dataset(project_id, body.dataset.target, body.dataset.output)
         with self.store.session() as session:
             projects_repo.writable_slug(session, project_id)
-            deployment = deployments_repo.get_deployment(session, project_id, body.endpoint)
-            if deployment is None:
-                raise NotFound(f"no endpoint named {body.endpoint!r} in this project")
+            deployment_id = None
+            if body.endpoint is not None:
+                deployment = deployments_repo.get_deployment(session, project_id, body.endpoint)
+                if deployment is None:
+                    raise NotFound(f"no endpoint named {body.endpoint!r} in this project")
+                deployment_id = deployment.id
             row = repo.create_monitor(
                 session,
                 project_id=project_id,
-                deployment_id=deployment.id,
+                deployment_id=deployment_id,
+                dataset=body.dataset.model_dump() if body.dataset else None,
                 name=body.name,
                 next_check_at=cron.next_after(self.scheduler.clock.now()),
                 created_by=actor,
@@ -90,6 +100,20 @@ class MonitorManager:
             session.expunge(row)
         self.scheduler.wake()
         return row
+
+    async def _check_dataset(self, project_id: int, target: str, output: str) -> None:
+        """`target` is a pipeline of the workspace whose steps profile `output`."""
+        with self.store.session() as session:
+            slug = projects_repo.writable_slug(session, project_id)
+        workspace = self.workspaces.path(slug)
+        plan = await asyncio.get_running_loop().run_in_executor(
+            None, plan_job, Job(target=target), workspace
+        )
+        if plan.kind != "pipeline" or not any(output in s.profile for s in plan.steps):
+            raise InvalidInput(
+                f"{target} has no step that profiles {output!r}: list it under `profile` "
+                "in the step that writes it"
+            )
 
     async def update(self, project_id: int, name: str, body: MonitorSettings) -> None:
         given = body.model_dump(exclude_unset=True)
@@ -104,7 +128,7 @@ class MonitorManager:
                 key: getattr(row, key) for key in MonitorSettings.model_fields if key != "paused"
             }
             merged |= {k: v for k, v in given.items() if k != "paused"}
-            fields = self._checked(merged)
+            fields = self._checked(merged, row.deployment_id is not None)
             changes = {k: v for k, v in fields.items() if k in given}
             if "paused" in given:
                 changes["paused"] = given["paused"]
@@ -145,18 +169,24 @@ class MonitorManager:
             raise NotFound(f"no monitor named {name!r} in this project")
         return row
 
-    def _checked(self, fields: dict[str, Any]) -> dict[str, Any]:
-        """The stored form of a monitor's settings, checked together."""
+    def _checked(self, fields: dict[str, Any], endpoint: bool) -> dict[str, Any]:
+        """The stored form of a monitor's settings, checked together (`endpoint`: of an
+        endpoint's monitor, whose scores and retrained models need a metric)."""
         thresholds = fields.get("thresholds") or {}
         try:
             DriftThresholds(**thresholds)
         except (TypeError, ValueError) as exc:
             raise InvalidInput(f"thresholds: {exc}") from None
         fields["thresholds"] = thresholds
+        if not endpoint and (fields.get("metric") or fields.get("score_limit") is not None):
+            raise InvalidInput("metric and score_limit are an endpoint's: a data set has no model")
         if fields.get("score_limit") is not None and not fields.get("metric"):
             raise InvalidInput("score_limit needs a metric")
-        if fields.get("retrain") and not fields.get("metric"):
+        retrain = fields.get("retrain")
+        if endpoint and retrain and not fields.get("metric"):
             raise InvalidInput("retrain needs a metric: the new model is weighed by it")
+        if endpoint and retrain and not retrain.get("model_name"):
+            raise InvalidInput("retrain.model_name: the model to register, for an endpoint")
         webhook = fields.get("webhook_url") or None
         refused = url_refusal(webhook, self.notifier.webhook_hosts, self.notifier.webhook_networks)
         if refused:

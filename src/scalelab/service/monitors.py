@@ -13,6 +13,8 @@ from .models import (
     MonitorBreachModel,
     MonitorCheckModel,
     MonitorCreate,
+    MonitorDataset,
+    MonitorDatasetSaved,
     MonitorHistory,
     MonitorList,
     MonitorModel,
@@ -53,7 +55,7 @@ class MonitorScoped(ProjectScoped):
             raise NotFound(f"no monitor named {name!r} in project {self.slug!r}")
         return row
 
-    def model(self, row: MonitorRow, endpoint: str) -> MonitorModel:
+    def model(self, row: MonitorRow, endpoint: str | None) -> MonitorModel:
         assert self.db is not None
         breaches = repo.breaches_of(self.db, row.id, limit=1)
         # Deployers may change the webhook, so they may read it; the others see where it goes.
@@ -61,6 +63,9 @@ class MonitorScoped(ProjectScoped):
         return MonitorModel(
             name=row.name,
             endpoint=endpoint,
+            dataset=MonitorDatasetSaved(**MonitorDataset(**row.dataset).model_dump())
+            if row.dataset
+            else None,
             cron=row.cron,
             timezone=row.timezone,
             window_hours=row.window_hours,

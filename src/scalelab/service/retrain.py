@@ -152,6 +152,9 @@ class RetrainLoop:
         if record.status != "succeeded":
             error = f": {record.error}" if record.error else ""
             raise StepFailed(f"retrain run {record.id} {record.status}{error}")
+        if s.deployment_id is None:  # a data set's monitor: no model to stage
+            self._end(s, "retrained", f"retrain run {record.id} succeeded")
+            return
         repo.advance(
             self.store,
             s.breach_id,
@@ -336,7 +339,7 @@ class RetrainLoop:
             repo.close_breach(
                 self.store, s.monitor_id, FINAL, "the retrained model is live: the breach is over"
             )
-        level = {"promoted": "success", "kept": "info", "failed": "error"}[state]
+        level = {"promoted": "success", "retrained": "success", "kept": "info"}.get(state, "error")
         links = (
             {
                 "retrain run": self.notifier.lab_url(
@@ -349,7 +352,7 @@ class RetrainLoop:
         self.notifier.notify(
             ProjectAudience(s.project_id, s.webhook_url),
             level,
-            f"Monitor {s.monitor}: retrained model {state}",
+            f"Monitor {s.monitor}: the retrain loop ended, {state}",
             message,
             links,
             s.retrain_run_id,

@@ -363,10 +363,11 @@ class PredictionLabelRow(Base):
 
 
 class MonitorRow(Base):
-    """Checks of one endpoint on a cron: drift of its requests against the live model's
-    reference profile and, with labels, the model's score; on a breach an alert and, if asked,
-    the retrain loop. `open_breach_id` is the breach under way: while it is set, checks that
-    still fail belong to it, so one breach starts the loop once."""
+    """Checks of one endpoint or one data set on a cron: drift of an endpoint's requests
+    against the live model's reference profile and, with labels, the model's score; or drift
+    of a pipeline output's profiles against those of a reference run. On a breach an alert
+    and, if asked, the retrain loop. `open_breach_id` is the breach under way: while it is
+    set, checks that still fail belong to it, so one breach starts the loop once."""
 
     __tablename__ = "monitors"
     __table_args__ = (
@@ -378,9 +379,11 @@ class MonitorRow(Base):
     project_id: Mapped[int] = mapped_column(
         ForeignKey("projects.id", ondelete="CASCADE"), nullable=False
     )
-    deployment_id: Mapped[int] = mapped_column(
-        ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False
+    # An endpoint's monitor; or, without one, a data set's: {target, output, reference_run}.
+    deployment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deployments.id", ondelete="CASCADE"), nullable=True
     )
+    dataset: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     cron: Mapped[str] = mapped_column(String(120), nullable=False)
     timezone: Mapped[str] = mapped_column(String(64), nullable=False)

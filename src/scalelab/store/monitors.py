@@ -57,8 +57,8 @@ class ClaimedCheck:
     monitor_id: int
     project_id: int
     slug: str
-    deployment_id: int
-    endpoint: str
+    deployment_id: int | None  # None: a data set's monitor
+    endpoint: str | None
     due: datetime
 
 
@@ -76,11 +76,12 @@ def create_monitor(session: Session, **fields: Any) -> MonitorRow:
     return row
 
 
-def list_monitors(session: Session, project_id: int) -> list[tuple[MonitorRow, str]]:
-    """The project's monitors with the name of the endpoint each watches."""
+def list_monitors(session: Session, project_id: int) -> list[tuple[MonitorRow, str | None]]:
+    """The project's monitors with the name of the endpoint each watches (None: a data
+    set's)."""
     found = session.execute(
         select(MonitorRow, DeploymentRow.name)
-        .join(DeploymentRow, DeploymentRow.id == MonitorRow.deployment_id)
+        .outerjoin(DeploymentRow, DeploymentRow.id == MonitorRow.deployment_id)
         .where(MonitorRow.project_id == project_id)
         .order_by(MonitorRow.name)
     ).all()
@@ -153,14 +154,17 @@ def take_due(
             if moved.rowcount != 1:
                 session.rollback()
                 continue
-            names = session.execute(
-                select(ProjectRow.slug, DeploymentRow.name)
-                .join(DeploymentRow, DeploymentRow.project_id == ProjectRow.id)
-                .where(DeploymentRow.id == row.deployment_id)
-            ).one()
+            slug = session.scalar(select(ProjectRow.slug).where(ProjectRow.id == row.project_id))
+            endpoint = (
+                session.scalar(
+                    select(DeploymentRow.name).where(DeploymentRow.id == row.deployment_id)
+                )
+                if row.deployment_id is not None
+                else None
+            )
             claimed.append(
                 ClaimedCheck(
-                    check.id, row.id, row.project_id, names[0], row.deployment_id, names[1], at
+                    check.id, row.id, row.project_id, str(slug), row.deployment_id, endpoint, at
                 )
             )
             session.commit()
@@ -369,8 +373,8 @@ class LoopSubject:
     monitor: str
     project_id: int
     slug: str
-    deployment_id: int
-    endpoint: str
+    deployment_id: int | None  # None: a data set's monitor (its loop ends with the run)
+    endpoint: str | None
     window_hours: int
     metric: str | None
     retrain: dict[str, Any]
@@ -384,7 +388,7 @@ def loop_subject(store: Store, breach_id: int) -> LoopSubject | None:
             select(MonitorBreachRow, MonitorRow, ProjectRow.slug, DeploymentRow.name)
             .join(MonitorRow, MonitorRow.id == MonitorBreachRow.monitor_id)
             .join(ProjectRow, ProjectRow.id == MonitorRow.project_id)
-            .join(DeploymentRow, DeploymentRow.id == MonitorRow.deployment_id)
+            .outerjoin(DeploymentRow, DeploymentRow.id == MonitorRow.deployment_id)
             .where(MonitorBreachRow.id == breach_id)
         ).one_or_none()
         if found is None:

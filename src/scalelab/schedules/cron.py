@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import islice, pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -110,6 +110,23 @@ class Cron:
         """The shortest gap between the next `sample` fire times."""
         times = self.next_times(after, sample)
         return min(b - a for a, b in pairwise(times))
+
+    def at_most_every(self, seconds: float, now: datetime, verb: str = "fires") -> Cron:
+        """This cron, if it fires no more often than every `seconds`; else InvalidInput."""
+        shortest = self.shortest_interval(now).total_seconds()
+        if shortest < seconds:
+            raise InvalidInput(
+                f"{self.expression!r} {verb} every {shortest:.0f} s at its closest; the "
+                f"shortest interval allowed is {seconds:g} s"
+            )
+        return self
+
+
+@lru_cache(maxsize=1024)
+def parsed(expression: str, timezone: str) -> Cron:
+    """The Cron of an expression in a timezone, parsed once (schedules and monitors ask for
+    the same few at every tick)."""
+    return Cron(expression, timezone)
 
 
 def _is_repeat(local: datetime, tz: ZoneInfo) -> bool:

@@ -28,7 +28,7 @@ from ..monitoring.policy import FINAL, BreachRule, Verdict, judge
 from ..monitoring.scores import Metric, model_score
 from ..monitoring.serving import hours_between, predictions_by_request
 from ..runs.records import Run
-from ..schedules.cron import Cron
+from ..schedules.cron import parsed
 from ..store import deployments as deployments_repo
 from ..store import monitors as repo
 from ..store.models import MonitorRow
@@ -131,13 +131,6 @@ class MonitorRunner:
         self.clock = clock
         self.log = config.log
         self.tasks: set[asyncio.Task[None]] = set()
-        self._crons: dict[tuple[str, str], Cron] = {}
-
-    def cron(self, expression: str, timezone: str) -> Cron:
-        key = (expression, timezone)
-        if key not in self._crons:
-            self._crons[key] = Cron(expression, timezone)
-        return self._crons[key]
 
     def start(self) -> None:
         closed = repo.close_unfinished_checks(self.store)
@@ -155,7 +148,7 @@ class MonitorRunner:
         return repo.next_due(self.store)
 
     def _next_time(self, row: MonitorRow, now: datetime) -> datetime | None:
-        return self.cron(row.cron, row.timezone).next_after(now)
+        return parsed(row.cron, row.timezone).next_after(now)
 
     async def tick(self, now: datetime) -> int:
         """Start the checks due at `now`; how many."""

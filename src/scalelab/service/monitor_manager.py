@@ -58,14 +58,9 @@ class MonitorManager:
         self.notifier = notifier
 
     def cron(self, expression: str, timezone: str) -> Cron:
-        cron = Cron(expression, timezone)
-        shortest = cron.shortest_interval(self.scheduler.clock.now()).total_seconds()
-        if shortest < self.config.min_interval:
-            raise InvalidInput(
-                f"{expression!r} checks every {shortest:.0f} s at its closest; the shortest "
-                f"interval allowed is {self.config.min_interval} s"
-            )
-        return cron
+        """The cron expression, if valid and no more frequent than the service allows."""
+        now = self.scheduler.clock.now()
+        return Cron(expression, timezone).at_most_every(self.config.min_interval, now, "checks")
 
     async def create(self, project_id: int, body: MonitorCreate, actor: str) -> MonitorRow:
         if (body.endpoint is None) == (body.dataset is None):

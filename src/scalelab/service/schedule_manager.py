@@ -42,14 +42,8 @@ class ScheduleManager:
 
     def cron(self, expression: str, timezone: str) -> Cron:
         """The cron expression, if valid and no more frequent than the service allows."""
-        cron = Cron(expression, timezone)
-        shortest = cron.shortest_interval(self.scheduler.clock.now()).total_seconds()
-        if shortest < self.scheduler.min_interval:
-            raise InvalidInput(
-                f"{expression!r} fires every {shortest:.0f} s at its closest; the shortest "
-                f"interval allowed is {self.scheduler.min_interval} s"
-            )
-        return cron
+        now = self.scheduler.clock.now()
+        return Cron(expression, timezone).at_most_every(self.scheduler.min_interval, now)
 
     def _check_webhook(self, url: str | None) -> None:
         # A host name is checked where it resolves, at each delivery; a literal address and

@@ -22,7 +22,7 @@ from traitlets.config import LoggingConfigurable
 from ..errors import ScaleLabError
 from ..runs.plan import Plan
 from ..runs.records import Run
-from ..schedules.cron import Cron
+from ..schedules.cron import Cron, parsed
 from ..schedules.policy import Decision, decide
 from ..store import schedules as store_schedules
 from ..store.models import ScheduleRow
@@ -102,14 +102,10 @@ class Scheduler(LoggingConfigurable):
         self.clock = self.clock_class(parent=self)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._crons: dict[tuple[str, str], Cron] = {}
         self.periodic: list[Periodic] = []
 
     def cron(self, expression: str, timezone: str) -> Cron:
-        key = (expression, timezone)
-        if key not in self._crons:
-            self._crons[key] = Cron(expression, timezone)
-        return self._crons[key]
+        return parsed(expression, timezone)
 
     def wake(self) -> None:
         """A schedule changed here: look again now instead of at the next planned time."""

@@ -59,6 +59,20 @@ def test_what_cannot_be_profiled_is_told_and_the_run_stands(tmp_path: Path) -> N
     assert record.status == "succeeded" and record.step("make").profiles == {}
 
 
+def test_an_output_linked_out_of_the_project_is_not_profiled(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("password\nhunter2\n")
+    project = tmp_path / "project"
+    link = "import os\nos.makedirs('data', exist_ok=True)\nos.symlink(secret, 'data/out.csv')"
+    write_notebook(project / "make.ipynb", f"shift = 0.0\nsecret = {str(secret)!r}", link)
+    (project / "pipeline.yaml").write_text(PIPELINE.replace(", data/notes.txt", ""))
+    record = run(project, "pipeline.yaml")
+    assert record.status == "succeeded" and record.step("make").profiles == {}
+    assert not (project / "runs" / record.id / "profiles").exists() or not any(
+        (project / "runs" / record.id / "profiles").iterdir()
+    )
+
+
 def test_only_outputs_may_be_profiled(tmp_path: Path) -> None:
     write_notebook(tmp_path / "make.ipynb", "shift = 0.0")
     (tmp_path / "pipeline.yaml").write_text(

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..paths import resolve_inside
 from .profiles import Profile, merge, profile
 
 CHUNK_ROWS = 200_000
@@ -47,7 +48,9 @@ def main(argv: list[str]) -> int:
     try:
         for relative in argv[2:]:
             target = dest / profile_name(relative)
-            profile_file(workdir / relative).write(target)
+            # Followed now, not when the pipeline was read: a step may have made it a link
+            # out of the project (to a file the service could read and its members not).
+            profile_file(resolve_inside(workdir, relative)).write(target)
             written[relative] = target.name
     except Exception as exc:  # one line for the run's record
         message = " ".join(str(exc).split())[:400]

@@ -119,6 +119,19 @@ export function input(
   return node;
 }
 
+/** Run `run` when `node` (focusable) is clicked, or on Enter or Space while it has the focus. */
+export function onActivate(node: HTMLElement, run: () => void): void {
+  node.addEventListener('click', () => {
+    run();
+  });
+  node.addEventListener('keydown', event => {
+    if (event.key === 'Enter' || event.key === ' ') {
+      event.preventDefault();
+      run();
+    }
+  });
+}
+
 /** An error line (`role="alert"`), hidden while empty. */
 export function errorLine(testid: string): HTMLElement {
   const node = el('div', {

@@ -3,7 +3,7 @@ import {
   type EndpointModel,
   type ScaleLabClient
 } from '../common/api';
-import { PolledProjectListModel } from '../common/listmodel';
+import { SelectableProjectListModel } from '../common/listmodel';
 import { DEFAULT_SETTINGS } from '../common/settings';
 import { canDeploy, sortEndpoints, sortEvents, upsertEndpoint } from './helpers';
 
@@ -43,7 +43,11 @@ export const EVENTS_LIMIT = 50;
  * the endpoints and the selected one's history are reloaded every
  * {@link interval} ms. {@link changed} is emitted whenever the state changes.
  */
-export class DeploymentsModel extends PolledProjectListModel<EndpointModel> {
+export class DeploymentsModel extends SelectableProjectListModel<
+  EndpointModel,
+  readonly DeploymentEventModel[],
+  Omit<DeploymentActionError, 'reason'>
+> {
   constructor(options: DeploymentsModelOptions) {
     super({
       name: 'scalelab:deployments',
@@ -62,107 +66,40 @@ export class DeploymentsModel extends PolledProjectListModel<EndpointModel> {
     return this.project !== null && canDeploy(this.project, this.user);
   }
 
-  /** Whether the dashboard is shown and the Deployments tab selected. */
-  get shown(): boolean {
-    return this._active && this._visible;
-  }
-
-  /** The name of the selected endpoint (its history is shown), if any. */
-  get selected(): string | null {
-    return this._selected;
-  }
-
   /** The selected endpoint, if any. */
   get selectedEndpoint(): EndpointModel | null {
-    return this.items.find(e => e.name === this._selected) ?? null;
+    return this.selectedItem;
   }
 
   /** The history of the selected endpoint, newest first (`null` until loaded). */
   get events(): readonly DeploymentEventModel[] | null {
-    return this._events;
+    return this.history;
   }
 
   /** Why the history of the selected endpoint could not be loaded, or `null`. */
   get eventsError(): unknown {
-    return this._eventsError;
-  }
-
-  /** The last action that failed, if it did (until the next one). */
-  get actionError(): DeploymentActionError | null {
-    return this._actionError;
-  }
-
-  /** Whether endpoint `name` is being changed. */
-  isBusy(name: string): boolean {
-    return this._busy.has(name);
-  }
-
-  /** The dashboard is shown (`true`) or hidden; polls only while shown. */
-  setActive(active: boolean): void {
-    this._setShown(active, this._visible);
-  }
-
-  /** The Deployments tab is selected (`true`) or not; polls only while selected. */
-  setVisible(visible: boolean): void {
-    this._setShown(this._active, visible);
-  }
-
-  /** Select endpoint `name` and load its history. */
-  select(name: string | null): void {
-    if (name === this._selected) {
-      return;
-    }
-    this._selected = name;
-    this._events = null;
-    this._eventsError = null;
-    this.emitChanged();
-    const slug = this.slug;
-    if (slug !== null && name !== null) {
-      void this._loadEvents(slug, name);
-    }
-  }
-
-  /** Add or update an endpoint of the shown project (e.g. as an action answered), select it. */
-  replace(endpoint: EndpointModel): void {
-    const slug = this.slug;
-    if (slug === null) {
-      return;
-    }
-    this.setItems(upsertEndpoint(this.items, endpoint));
-    if (this._selected !== endpoint.name) {
-      this.select(endpoint.name);
-      return;
-    }
-    this.emitChanged();
-    void this._loadEvents(slug, endpoint.name);
+    return this.historyError;
   }
 
   /** Send all traffic to the new version of endpoint `name` now; resolves to whether it worked. */
   async promote(name: string): Promise<boolean> {
-    return this._act({ action: 'promote', endpoint: name }, async slug => {
-      this._update(await this._client.promoteDeployment(slug, name));
+    return this.act(name, { action: 'promote', endpoint: name }, async slug => {
+      this.update(await this._client.promoteDeployment(slug, name));
     });
   }
 
   /** Go back to the version before on endpoint `name`; resolves to whether it worked. */
   async rollback(name: string): Promise<boolean> {
-    return this._act({ action: 'rollback', endpoint: name }, async slug => {
-      this._update(await this._client.rollbackDeployment(slug, name));
+    return this.act(name, { action: 'rollback', endpoint: name }, async slug => {
+      this.update(await this._client.rollbackDeployment(slug, name));
     });
   }
 
   /** Stop and remove endpoint `name`; resolves to whether it worked. */
   async remove(name: string): Promise<boolean> {
-    return this._act({ action: 'remove', endpoint: name }, async slug => {
+    return this.act(name, { action: 'remove', endpoint: name }, async slug => {
       await this._client.deleteDeployment(slug, name);
-      if (this.slug === slug) {
-        this.setItems(this.items.filter(e => e.name !== name));
-        if (this._selected === name) {
-          this._selected = this.items[0]?.name ?? null;
-          this._events = null;
-          this._eventsError = null;
-        }
-      }
+      this.drop(slug, name);
     });
   }
 
@@ -170,110 +107,13 @@ export class DeploymentsModel extends PolledProjectListModel<EndpointModel> {
     return sortEndpoints((await this._client.listDeployments(slug)).deployments);
   }
 
-  protected polling(): boolean {
-    return this.shown;
+  protected async fetchHistory(slug: string, name: string): Promise<DeploymentEventModel[]> {
+    return sortEvents((await this._client.deploymentEvents(slug, name, EVENTS_LIMIT)).events);
   }
 
-  protected shouldLoad(): boolean {
-    return this.shown;
-  }
-
-  protected onProjectChanged(): void {
-    this._busy.clear();
-    this._actionError = null;
-    this._selected = null;
-    this._events = null;
-    this._eventsError = null;
-  }
-
-  protected onLoaded(slug: string): void {
-    if (!this.items.some(e => e.name === this._selected)) {
-      this._selected = this.items[0]?.name ?? null;
-      this._events = null;
-      this._eventsError = null;
-    }
-    if (this._selected !== null) {
-      void this._loadEvents(slug, this._selected);
-    }
-  }
-
-  private _setShown(active: boolean, visible: boolean): void {
-    if (this.isDisposed) {
-      return;
-    }
-    const was = this.shown;
-    this._active = active;
-    this._visible = visible;
-    if (this.shown && !was && this.project !== null) {
-      void this.reload();
-    }
-  }
-
-  /** Show an endpoint as an action answered it. */
-  private _update(endpoint: EndpointModel | undefined): void {
-    if (endpoint) {
-      this.setItems(upsertEndpoint(this.items, endpoint));
-    }
-  }
-
-  /** Act on an endpoint, marked busy; keep the error; then reload its history. */
-  private async _act(
-    what: Omit<DeploymentActionError, 'reason'>,
-    action: (slug: string) => Promise<void>
-  ): Promise<boolean> {
-    const slug = this.slug;
-    if (slug === null || this._busy.has(what.endpoint)) {
-      return false;
-    }
-    this._busy.add(what.endpoint);
-    this._actionError = null;
-    this.emitChanged();
-    let ok = true;
-    try {
-      await action(slug);
-    } catch (err) {
-      ok = false;
-      if (this.slug === slug) {
-        this._actionError = { ...what, reason: err ?? new Error('unknown error') };
-      }
-    } finally {
-      this._busy.delete(what.endpoint);
-    }
-    if (this.slug !== slug) {
-      return ok;
-    }
-    this.emitChanged();
-    if (this._selected !== null) {
-      void this._loadEvents(slug, this._selected);
-    }
-    return ok;
-  }
-
-  private async _loadEvents(slug: string, name: string): Promise<void> {
-    const id = ++this._eventsLoad;
-    try {
-      const list = await this._client.deploymentEvents(slug, name, EVENTS_LIMIT);
-      if (id !== this._eventsLoad || this.slug !== slug || this._selected !== name) {
-        return;
-      }
-      this._events = sortEvents(list.events);
-      this._eventsError = null;
-    } catch (err) {
-      if (id !== this._eventsLoad || this.slug !== slug || this._selected !== name) {
-        return;
-      }
-      this._eventsError = err ?? new Error('unknown error');
-    }
-    this.emitChanged();
+  protected upsert(endpoints: readonly EndpointModel[], endpoint: EndpointModel): EndpointModel[] {
+    return upsertEndpoint(endpoints, endpoint);
   }
 
   private readonly _client: DeploymentsClient;
-  private readonly _busy = new Set<string>();
-  private _actionError: DeploymentActionError | null = null;
-  private _selected: string | null = null;
-  private _events: DeploymentEventModel[] | null = null;
-  private _eventsError: unknown = null;
-  private _eventsLoad = 0;
-  private _active = false;
-  private _visible = false;
 }

@@ -7,7 +7,7 @@ import {
   type ScaleLabClient
 } from '../common/api';
 import { CommandIDs } from '../common/commands';
-import { badge, button, classes, el, errorLine, setError, viewHeader } from '../common/dom';
+import { badge, button, classes, el, errorLine, setError } from '../common/dom';
 import {
   errorMessage,
   formatRelativeTime,
@@ -15,7 +15,7 @@ import {
   singleLine
 } from '../common/helpers';
 import { endpointUrl } from '../common/links';
-import { ProjectListView } from '../common/listview';
+import { type ItemPage, SelectableProjectListView } from '../common/listview';
 import { type TranslationBundle } from '../common/trans';
 import {
   curlExample,
@@ -76,7 +76,7 @@ function pageOrigin(): string {
  * Deployers deploy a version blue-green, promote it, roll back, scale and
  * remove endpoints, and create new ones.
  */
-export class DeploymentsView extends ProjectListView<DeploymentsModel> {
+export class DeploymentsView extends SelectableProjectListView<DeploymentsModel> {
   readonly node: HTMLElement;
 
   constructor(options: DeploymentsViewOptions) {
@@ -103,118 +103,63 @@ export class DeploymentsView extends ProjectListView<DeploymentsModel> {
         (await import('./dialogs')).confirmEndpointAction(action, endpoint, trans)
     };
 
-    this._status = el('div', {
-      className: 'jp-ScaleLabPanel-muted',
-      testid: 'scalelab-deployments-status'
+    this._page = this.buildPage({
+      testid: 'scalelab-deployments',
+      className: 'jp-ScaleLabRuns jp-ScaleLabDeployments',
+      heading: trans.__('Deployments'),
+      refreshTitle: trans.__('Reload the endpoints'),
+      label: trans.__('Endpoints'),
+      columns: [
+        el('th', { text: trans.__('Endpoint') }),
+        el('th', { text: trans.__('State') }),
+        el('th', { text: trans.__('Blue'), title: trans.__('The live version') }),
+        el('th', {
+          text: trans.__('Green'),
+          title: trans.__('A new version taking traffic while it bakes')
+        }),
+        el('th', { text: trans.__('Traffic') }),
+        el('th', {
+          className: 'jp-mod-number',
+          text: trans.__('Replicas'),
+          title: trans.__('Ready / running')
+        }),
+        el('th', { className: 'jp-mod-number', text: trans.__('Requests/s') }),
+        el('th', { className: 'jp-mod-number', text: trans.__('p50') }),
+        el('th', { className: 'jp-mod-number', text: trans.__('p99') }),
+        el('th', { className: 'jp-mod-number', text: trans.__('Errors') })
+      ],
+      detailTestid: 'scalelab-endpoint-detail',
+      create: {
+        label: trans.__('New endpoint…'),
+        title: trans.__('Serve a registered model behind a new endpoint'),
+        onClick: () => {
+          const slug = this.model.slug;
+          if (slug !== null) {
+            void this._commands.execute(CommandIDs.deployModel, { project: slug });
+          }
+        }
+      }
     });
-    this._error = errorLine('scalelab-deployments-error');
-    this._actionError = errorLine('scalelab-deployments-action-error');
-    this._rows = el('tbody');
-    this._table = el(
-      'table',
-      {
-        className: 'jp-ScaleLabDeployments-table',
-        testid: 'scalelab-deployments',
-        attrs: { 'aria-label': trans.__('Endpoints') }
-      },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          el('th', { text: trans.__('Endpoint') }),
-          el('th', { text: trans.__('State') }),
-          el('th', { text: trans.__('Blue'), title: trans.__('The live version') }),
-          el('th', {
-            text: trans.__('Green'),
-            title: trans.__('A new version taking traffic while it bakes')
-          }),
-          el('th', { text: trans.__('Traffic') }),
-          el('th', {
-            className: 'jp-mod-number',
-            text: trans.__('Replicas'),
-            title: trans.__('Ready / running')
-          }),
-          el('th', { className: 'jp-mod-number', text: trans.__('Requests/s') }),
-          el('th', { className: 'jp-mod-number', text: trans.__('p50') }),
-          el('th', { className: 'jp-mod-number', text: trans.__('p99') }),
-          el('th', { className: 'jp-mod-number', text: trans.__('Errors') })
-        )
-      ),
-      this._rows
-    );
-    this._detail = el('div', {
-      className: 'jp-ScaleLabDeployments-detail',
-      testid: 'scalelab-endpoint-detail'
-    });
+    this.node = this._page.node;
     this._callHost = el('div', { className: 'jp-ScaleLabDeployments-call' });
     this._history = el('div', { className: 'jp-ScaleLabDeployments-historyHost' });
-
-    const header = viewHeader(
-      trans.__('Deployments'),
-      () => {
-        void this.model.reload();
-      },
-      {
-        testid: 'scalelab-deployments-refresh',
-        title: trans.__('Reload the endpoints'),
-        label: trans.__('Refresh')
-      }
-    );
-    this._create = button(
-      trans.__('New endpoint…'),
-      () => {
-        const slug = this.model.slug;
-        if (slug !== null) {
-          void this._commands.execute(CommandIDs.deployModel, { project: slug });
-        }
-      },
-      {
-        testid: 'scalelab-deployments-new',
-        title: trans.__('Serve a registered model behind a new endpoint')
-      }
-    );
-    header.append(this._create);
-
-    this.node = el(
-      'section',
-      {
-        className: 'jp-ScaleLabRuns jp-ScaleLabDeployments',
-        testid: 'scalelab-deployments-view'
-      },
-      header,
-      this._status,
-      this._error,
-      this._actionError,
-      this._table,
-      this._detail
-    );
     this.render();
   }
 
   protected render(): void {
     const model = this.model;
     const trans = this.trans;
-    this.node.hidden = model.project === null;
-    this.renderListState(
-      { status: this._status, error: this._error, list: this._table },
-      {
-        empty: model.canDeploy
-          ? trans.__('No endpoints yet: serve a registered model with “New endpoint…”.')
-          : trans.__('No endpoints yet: deployers serve registered models here.'),
-        loadError: message => trans.__('Could not load the endpoints: %1', singleLine(message))
-      }
-    );
-    const archived = model.project?.archived === true;
-    this._create.hidden = !model.canDeploy || !this._commands.hasCommand(CommandIDs.deployModel);
-    this._create.disabled = archived;
-    this._create.title = archived
-      ? trans.__('The project is archived')
-      : trans.__('Serve a registered model behind a new endpoint');
     const failed = model.actionError;
-    setError(this._actionError, failed === null ? null : this._describe(failed));
-    this._rows.replaceChildren(...model.endpoints.map(e => this._row(e)));
+    this.renderPage(this._page, {
+      empty: model.canDeploy
+        ? trans.__('No endpoints yet: serve a registered model with “New endpoint…”.')
+        : trans.__('No endpoints yet: deployers serve registered models here.'),
+      loadError: message => trans.__('Could not load the endpoints: %1', singleLine(message)),
+      canCreate: model.canDeploy && this._commands.hasCommand(CommandIDs.deployModel),
+      createTitle: trans.__('Serve a registered model behind a new endpoint'),
+      actionError: failed === null ? null : this._describe(failed),
+      rows: model.endpoints.map(e => this._row(e))
+    });
     this._renderDetail();
   }
 
@@ -236,7 +181,6 @@ export class DeploymentsView extends ProjectListView<DeploymentsModel> {
 
   private _row(endpoint: EndpointModel): HTMLTableRowElement {
     const trans = this.trans;
-    const selected = endpoint.name === this.model.selected;
     const { ready, total } = replicaCounts(endpoint);
     const split = trafficSplit(endpoint);
     const stats = endpoint.stats;
@@ -250,18 +194,10 @@ export class DeploymentsView extends ProjectListView<DeploymentsModel> {
     const number = (testid: string, text: string, title = '') =>
       el('td', { className: 'jp-mod-number', testid, text, title });
 
-    const row = el(
-      'tr',
-      {
-        className: classes('jp-ScaleLabDeployments-row', { 'jp-mod-selected': selected }),
-        testid: 'scalelab-endpoint',
-        attrs: {
-          'data-endpoint': endpoint.name,
-          'data-state': endpoint.state,
-          'aria-selected': String(selected),
-          tabindex: '0'
-        }
-      },
+    return this.itemRow(
+      endpoint.name,
+      'scalelab-endpoint',
+      { 'data-endpoint': endpoint.name, 'data-state': endpoint.state },
       el('td', {
         className: 'jp-ScaleLabDeployments-name',
         testid: 'scalelab-endpoint-name',
@@ -313,16 +249,6 @@ export class DeploymentsView extends ProjectListView<DeploymentsModel> {
       number('scalelab-endpoint-p99', formatMs(stats.p99_ms)),
       number('scalelab-endpoint-errors', formatErrorRate(stats.error_rate))
     );
-    row.addEventListener('click', () => {
-      this.model.select(endpoint.name);
-    });
-    row.addEventListener('keydown', event => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        this.model.select(endpoint.name);
-      }
-    });
-    return row;
   }
 
   /** The selected endpoint: its actions, replicas, how to call it, its history. */
@@ -331,13 +257,13 @@ export class DeploymentsView extends ProjectListView<DeploymentsModel> {
     const trans = this.trans;
     const endpoint = model.selectedEndpoint;
     const slug = model.slug;
-    this._detail.hidden = endpoint === null || slug === null;
+    this._page.detail.hidden = endpoint === null || slug === null;
     if (endpoint === null || slug === null) {
-      this._detail.replaceChildren();
+      this._page.detail.replaceChildren();
       this._callUrl = null;
       return;
     }
-    this._detail.dataset.endpoint = endpoint.name;
+    this._page.detail.dataset.endpoint = endpoint.name;
     const heading = el(
       'div',
       { className: 'jp-ScaleLabRuns-runTop' },
@@ -375,7 +301,7 @@ export class DeploymentsView extends ProjectListView<DeploymentsModel> {
       this._callUrl = url;
       this._callHost.replaceChildren(...this._call(url));
     }
-    this._detail.replaceChildren(
+    this._page.detail.replaceChildren(
       heading,
       ...(model.canDeploy ? [this._actions(endpoint)] : []),
       meta,
@@ -389,78 +315,54 @@ export class DeploymentsView extends ProjectListView<DeploymentsModel> {
   private _actions(endpoint: EndpointModel): HTMLElement {
     const model = this.model;
     const trans = this.trans;
-    const busy = model.isBusy(endpoint.name);
     const archived = model.project?.archived === true;
     const can = endpointActions(endpoint);
-    const action = (
-      label: string,
-      testid: string,
-      enabled: boolean,
-      title: string,
-      run: () => Promise<unknown>,
-      warn = false
-    ): HTMLButtonElement => {
-      const node = button(
-        label,
-        () => {
-          void run();
-        },
-        { testid, title, warn }
-      );
-      node.disabled = busy || !enabled;
-      return node;
-    };
-    return el(
-      'div',
+    return this.itemActions(endpoint.name, 'scalelab-endpoint-actions', [
       {
-        className: 'jp-ScaleLabPanel-actions jp-ScaleLabDeployments-actions',
-        testid: 'scalelab-endpoint-actions'
-      },
-      action(
-        trans.__('Deploy version…'),
-        'scalelab-endpoint-deploy-version',
-        can.deploy && !archived,
-        archived
+        label: trans.__('Deploy version…'),
+        testid: 'scalelab-endpoint-deploy-version',
+        enabled: can.deploy && !archived,
+        title: archived
           ? trans.__('The project is archived')
           : can.deploy
             ? trans.__('Deploy another version blue-green (a canary share first, if you like)')
             : trans.__('A version is under way: promote it or roll back first'),
-        () => this._deployVersion(endpoint)
-      ),
-      action(
-        trans.__('Promote'),
-        'scalelab-endpoint-promote',
-        can.promote,
-        can.promote
+        run: () => this._deployVersion(endpoint)
+      },
+      {
+        label: trans.__('Promote'),
+        testid: 'scalelab-endpoint-promote',
+        enabled: can.promote,
+        title: can.promote
           ? trans.__('Send all traffic to %1 now, ending its bake', versionLabel(endpoint.green))
           : trans.__('No new version to promote'),
-        () => model.promote(endpoint.name)
-      ),
-      action(
-        trans.__('Roll back'),
-        'scalelab-endpoint-rollback',
-        can.rollback,
-        can.rollback
+        run: () => model.promote(endpoint.name)
+      },
+      {
+        label: trans.__('Roll back'),
+        testid: 'scalelab-endpoint-rollback',
+        enabled: can.rollback,
+        title: can.rollback
           ? trans.__('Back to the version before')
           : trans.__('No earlier version to go back to'),
-        () => this._confirmThen('rollback', endpoint, () => model.rollback(endpoint.name))
-      ),
-      action(
-        trans.__('Scale…'),
-        'scalelab-endpoint-scale',
-        true,
-        trans.__('Change the fewest and most replicas'),
-        () => this._scale(endpoint)
-      ),
-      action(
-        trans.__('Remove'),
-        'scalelab-endpoint-remove',
-        true,
-        trans.__('Stop the endpoint and remove it'),
-        () => this._confirmThen('remove', endpoint, () => model.remove(endpoint.name)),
-        true
-      )
-    );
+        run: () => this._confirmThen('rollback', endpoint, () => model.rollback(endpoint.name))
+      },
+      {
+        label: trans.__('Scale…'),
+        testid: 'scalelab-endpoint-scale',
+        enabled: true,
+        title: trans.__('Change the fewest and most replicas'),
+        run: () => this._scale(endpoint)
+      },
+      {
+        label: trans.__('Remove'),
+        testid: 'scalelab-endpoint-remove',
+        enabled: true,
+        title: trans.__('Stop the endpoint and remove it'),
+        run: () => this._confirmThen('remove', endpoint, () => model.remove(endpoint.name)),
+        warn: true
+      }
+    ]);
   }
 
   private _replicas(replicas: readonly ReplicaModel[]): HTMLElement {
@@ -685,13 +587,7 @@ export class DeploymentsView extends ProjectListView<DeploymentsModel> {
   private readonly _endpointUrl: (slug: string, name: string) => string;
   private readonly _copy: (text: string) => void | Promise<void>;
   private readonly _now: () => number;
-  private readonly _status: HTMLElement;
-  private readonly _error: HTMLElement;
-  private readonly _actionError: HTMLElement;
-  private readonly _table: HTMLTableElement;
-  private readonly _rows: HTMLTableSectionElement;
-  private readonly _create: HTMLButtonElement;
-  private readonly _detail: HTMLElement;
+  private readonly _page: ItemPage;
   private readonly _callHost: HTMLElement;
   private readonly _history: HTMLElement;
   private _callUrl: string | null = null;

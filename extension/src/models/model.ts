@@ -1,5 +1,5 @@
 import { type RegisteredModelModel, type ScaleLabClient } from '../common/api';
-import { PolledProjectListModel } from '../common/listmodel';
+import { ShownProjectListModel } from '../common/listmodel';
 import { DEFAULT_SETTINGS } from '../common/settings';
 import { canDeploy, sortModels, upsertModel } from './helpers';
 
@@ -31,7 +31,7 @@ export interface ModelActionError {
  * are reloaded every {@link interval} ms. {@link changed} is emitted
  * whenever the state changes.
  */
-export class ModelsModel extends PolledProjectListModel<RegisteredModelModel> {
+export class ModelsModel extends ShownProjectListModel<RegisteredModelModel> {
   constructor(options: ModelsModelOptions) {
     super({
       name: 'scalelab:models',
@@ -50,11 +50,6 @@ export class ModelsModel extends PolledProjectListModel<RegisteredModelModel> {
     return this.project !== null && canDeploy(this.project, this.user);
   }
 
-  /** Whether the dashboard is shown and the Models tab selected. */
-  get shown(): boolean {
-    return this._active && this._visible;
-  }
-
   /** The last alias change that failed, if it did (until the next one). */
   get actionError(): ModelActionError | null {
     return this._actionError;
@@ -63,16 +58,6 @@ export class ModelsModel extends PolledProjectListModel<RegisteredModelModel> {
   /** Whether an alias of model `name` is being changed. */
   isBusy(name: string): boolean {
     return this._busy.has(name);
-  }
-
-  /** The dashboard is shown (`true`) or hidden; polls only while shown. */
-  setActive(active: boolean): void {
-    this._setShown(active, this._visible);
-  }
-
-  /** The Models tab is selected (`true`) or not; polls only while selected. */
-  setVisible(visible: boolean): void {
-    this._setShown(this._active, visible);
   }
 
   /** Add or update a model of the shown project (e.g. one just registered). */
@@ -103,29 +88,9 @@ export class ModelsModel extends PolledProjectListModel<RegisteredModelModel> {
     return sortModels((await this._client.listModels(slug)).models);
   }
 
-  protected polling(): boolean {
-    return this.shown;
-  }
-
-  protected shouldLoad(): boolean {
-    return this.shown;
-  }
-
   protected onProjectChanged(): void {
     this._busy.clear();
     this._actionError = null;
-  }
-
-  private _setShown(active: boolean, visible: boolean): void {
-    if (this.isDisposed) {
-      return;
-    }
-    const was = this.shown;
-    this._active = active;
-    this._visible = visible;
-    if (this.shown && !was && this.project !== null) {
-      void this.reload();
-    }
   }
 
   /** Change an alias of a model, marked busy; show the model as answered, or keep the error. */
@@ -161,6 +126,4 @@ export class ModelsModel extends PolledProjectListModel<RegisteredModelModel> {
   private readonly _client: ModelsClient;
   private readonly _busy = new Set<string>();
   private _actionError: ModelActionError | null = null;
-  private _active = false;
-  private _visible = false;
 }

@@ -7,14 +7,14 @@ import {
   type ScaleLabClient
 } from '../common/api';
 import { CommandIDs } from '../common/commands';
-import { badge, button, classes, el, errorLine, setError, viewHeader } from '../common/dom';
+import { badge, el, errorLine, setError } from '../common/dom';
 import {
   errorMessage,
   formatRelativeTime,
   formatTimestamp,
   singleLine
 } from '../common/helpers';
-import { ProjectListView } from '../common/listview';
+import { type ItemPage, SelectableProjectListView } from '../common/listview';
 import { type TranslationBundle } from '../common/trans';
 import {
   breachStateClass,
@@ -61,7 +61,7 @@ export interface MonitorsViewOptions {
  * report) and its breaches with every step of their loop. Deployers check
  * now, pause, resume, delete and create monitors.
  */
-export class MonitorsView extends ProjectListView<MonitorsModel> {
+export class MonitorsView extends SelectableProjectListView<MonitorsModel> {
   readonly node: HTMLElement;
 
   constructor(options: MonitorsViewOptions) {
@@ -77,102 +77,47 @@ export class MonitorsView extends ProjectListView<MonitorsModel> {
         (await import('./dialogs')).confirmDeleteMonitor(monitor, trans)
     };
 
-    this._status = el('div', {
-      className: 'jp-ScaleLabPanel-muted',
-      testid: 'scalelab-monitors-status'
-    });
-    this._error = errorLine('scalelab-monitors-error');
-    this._actionError = errorLine('scalelab-monitors-action-error');
-    this._rows = el('tbody');
-    this._table = el(
-      'table',
-      {
-        className: 'jp-ScaleLabDeployments-table',
-        testid: 'scalelab-monitors',
-        attrs: { 'aria-label': trans.__('Monitors') }
-      },
-      el(
-        'thead',
-        {},
-        el(
-          'tr',
-          {},
-          el('th', { text: trans.__('Monitor') }),
-          el('th', { text: trans.__('Endpoint') }),
-          el('th', { text: trans.__('Status'), title: trans.__("The last check's") }),
-          el('th', { text: trans.__('Last check') }),
-          el('th', { text: trans.__('Next check') }),
-          el('th', { text: trans.__('Last breach') })
-        )
-      ),
-      this._rows
-    );
-    this._detail = el('div', {
-      className: 'jp-ScaleLabDeployments-detail',
-      testid: 'scalelab-monitor-detail'
-    });
-
-    const header = viewHeader(
-      trans.__('Monitors'),
-      () => {
-        void this.model.reload();
-      },
-      {
-        testid: 'scalelab-monitors-refresh',
-        title: trans.__('Reload the monitors'),
-        label: trans.__('Refresh')
+    this._page = this.buildPage({
+      testid: 'scalelab-monitors',
+      className: 'jp-ScaleLabRuns jp-ScaleLabDeployments jp-ScaleLabMonitors',
+      heading: trans.__('Monitors'),
+      refreshTitle: trans.__('Reload the monitors'),
+      label: trans.__('Monitors'),
+      columns: [
+        el('th', { text: trans.__('Monitor') }),
+        el('th', { text: trans.__('Endpoint') }),
+        el('th', { text: trans.__('Status'), title: trans.__("The last check's") }),
+        el('th', { text: trans.__('Last check') }),
+        el('th', { text: trans.__('Next check') }),
+        el('th', { text: trans.__('Last breach') })
+      ],
+      detailTestid: 'scalelab-monitor-detail',
+      create: {
+        label: trans.__('New monitor…'),
+        title: trans.__("Watch an endpoint's requests for drift"),
+        onClick: () => {
+          void this._createMonitor();
+        }
       }
-    );
-    this._create = button(
-      trans.__('New monitor…'),
-      () => {
-        void this._createMonitor();
-      },
-      {
-        testid: 'scalelab-monitors-new',
-        title: trans.__("Watch an endpoint's requests for drift")
-      }
-    );
-    header.append(this._create);
-
-    this.node = el(
-      'section',
-      {
-        className: 'jp-ScaleLabRuns jp-ScaleLabDeployments jp-ScaleLabMonitors',
-        testid: 'scalelab-monitors-view'
-      },
-      header,
-      this._status,
-      this._error,
-      this._actionError,
-      this._table,
-      this._detail
-    );
+    });
+    this.node = this._page.node;
     this.render();
   }
 
   protected render(): void {
     const model = this.model;
     const trans = this.trans;
-    this.node.hidden = model.project === null;
-    this.renderListState(
-      { status: this._status, error: this._error, list: this._table },
-      {
-        empty: model.canDeploy
-          ? trans.__('No monitors yet: watch an endpoint with “New monitor…”.')
-          : trans.__('No monitors yet: deployers set them on endpoints.'),
-        loadError: message => trans.__('Could not load the monitors: %1', singleLine(message))
-      }
-    );
-    const archived = model.project?.archived === true;
-    this._create.hidden = !model.canDeploy;
-    this._create.disabled = archived;
-    this._create.title = archived
-      ? trans.__('The project is archived')
-      : trans.__("Watch an endpoint's requests for drift");
     const failed = model.actionError;
-    setError(this._actionError, failed === null ? null : this._describe(failed));
-    this._rows.replaceChildren(...model.monitors.map(m => this._row(m)));
+    this.renderPage(this._page, {
+      empty: model.canDeploy
+        ? trans.__('No monitors yet: watch an endpoint with “New monitor…”.')
+        : trans.__('No monitors yet: deployers set them on endpoints.'),
+      loadError: message => trans.__('Could not load the monitors: %1', singleLine(message)),
+      canCreate: model.canDeploy,
+      createTitle: trans.__("Watch an endpoint's requests for drift"),
+      actionError: failed === null ? null : this._describe(failed),
+      rows: model.monitors.map(m => this._row(m))
+    });
     this._renderDetail();
   }
 
@@ -203,20 +148,14 @@ export class MonitorsView extends ProjectListView<MonitorsModel> {
 
   private _row(monitor: MonitorModel): HTMLTableRowElement {
     const trans = this.trans;
-    const selected = monitor.name === this.model.selected;
     const breach = monitor.last_breach;
-    const row = el(
-      'tr',
+    return this.itemRow(
+      monitor.name,
+      'scalelab-monitor',
       {
-        className: classes('jp-ScaleLabDeployments-row', { 'jp-mod-selected': selected }),
-        testid: 'scalelab-monitor',
-        attrs: {
-          'data-monitor': monitor.name,
-          'data-status': monitor.status,
-          'data-paused': String(monitor.paused),
-          'aria-selected': String(selected),
-          tabindex: '0'
-        }
+        'data-monitor': monitor.name,
+        'data-status': monitor.status,
+        'data-paused': String(monitor.paused)
       },
       el('td', {
         className: 'jp-ScaleLabDeployments-name',
@@ -251,16 +190,6 @@ export class MonitorsView extends ProjectListView<MonitorsModel> {
           : ''
       })
     );
-    row.addEventListener('click', () => {
-      this.model.select(monitor.name);
-    });
-    row.addEventListener('keydown', event => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        this.model.select(monitor.name);
-      }
-    });
-    return row;
   }
 
   /** The selected monitor: its actions, settings, checks and breaches. */
@@ -268,12 +197,12 @@ export class MonitorsView extends ProjectListView<MonitorsModel> {
     const model = this.model;
     const trans = this.trans;
     const monitor = model.selectedMonitor;
-    this._detail.hidden = monitor === null;
+    this._page.detail.hidden = monitor === null;
     if (monitor === null) {
-      this._detail.replaceChildren();
+      this._page.detail.replaceChildren();
       return;
     }
-    this._detail.dataset.monitor = monitor.name;
+    this._page.detail.dataset.monitor = monitor.name;
     const heading = el(
       'div',
       { className: 'jp-ScaleLabRuns-runTop' },
@@ -305,7 +234,7 @@ export class MonitorsView extends ProjectListView<MonitorsModel> {
     } else {
       body.push(this._checks(history.checks), this._breaches(history.breaches));
     }
-    this._detail.replaceChildren(
+    this._page.detail.replaceChildren(
       heading,
       ...(model.canDeploy ? [this._actions(monitor)] : []),
       meta,
@@ -318,66 +247,42 @@ export class MonitorsView extends ProjectListView<MonitorsModel> {
   private _actions(monitor: MonitorModel): HTMLElement {
     const model = this.model;
     const trans = this.trans;
-    const busy = model.isBusy(monitor.name);
     const archived = model.project?.archived === true;
-    const action = (
-      label: string,
-      testid: string,
-      enabled: boolean,
-      title: string,
-      run: () => Promise<unknown>,
-      warn = false
-    ): HTMLButtonElement => {
-      const node = button(
-        label,
-        () => {
-          void run();
-        },
-        { testid, title, warn }
-      );
-      node.disabled = busy || !enabled;
-      return node;
-    };
-    return el(
-      'div',
+    return this.itemActions(monitor.name, 'scalelab-monitor-actions', [
       {
-        className: 'jp-ScaleLabPanel-actions jp-ScaleLabDeployments-actions',
-        testid: 'scalelab-monitor-actions'
-      },
-      action(
-        trans.__('Check now'),
-        'scalelab-monitor-check',
+        label: trans.__('Check now'),
+        testid: 'scalelab-monitor-check',
         // The service refuses to check a paused monitor.
-        !monitor.paused && !archived,
-        monitor.paused
+        enabled: !monitor.paused && !archived,
+        title: monitor.paused
           ? trans.__('Resume the monitor first')
           : trans.__('Check now, whatever the schedule says'),
-        () => model.checkNow(monitor.name)
-      ),
+        run: () => model.checkNow(monitor.name)
+      },
       monitor.paused
-        ? action(
-            trans.__('Resume'),
-            'scalelab-monitor-resume',
-            !archived,
-            trans.__('Check on schedule again'),
-            () => model.setPaused(monitor.name, false)
-          )
-        : action(
-            trans.__('Pause'),
-            'scalelab-monitor-pause',
-            !archived,
-            trans.__('Stop checking until resumed'),
-            () => model.setPaused(monitor.name, true)
-          ),
-      action(
-        trans.__('Delete'),
-        'scalelab-monitor-delete',
-        true,
-        trans.__('Delete the monitor with its checks and breaches'),
-        () => this._delete(monitor),
-        true
-      )
-    );
+        ? {
+            label: trans.__('Resume'),
+            testid: 'scalelab-monitor-resume',
+            enabled: !archived,
+            title: trans.__('Check on schedule again'),
+            run: () => model.setPaused(monitor.name, false)
+          }
+        : {
+            label: trans.__('Pause'),
+            testid: 'scalelab-monitor-pause',
+            enabled: !archived,
+            title: trans.__('Stop checking until resumed'),
+            run: () => model.setPaused(monitor.name, true)
+          },
+      {
+        label: trans.__('Delete'),
+        testid: 'scalelab-monitor-delete',
+        enabled: true,
+        title: trans.__('Delete the monitor with its checks and breaches'),
+        run: () => this._delete(monitor),
+        warn: true
+      }
+    ]);
   }
 
   private _checks(checks: readonly MonitorCheckModel[]): HTMLElement {
@@ -602,7 +507,7 @@ export class MonitorsView extends ProjectListView<MonitorsModel> {
     } catch (err) {
       // E.g. the endpoints could not be listed: say so where actions fail.
       setError(
-        this._actionError,
+        this._page.actionError,
         this.trans.__('Could not create a monitor: %1', singleLine(errorMessage(err)))
       );
       return;
@@ -615,11 +520,5 @@ export class MonitorsView extends ProjectListView<MonitorsModel> {
   private readonly _commands: CommandRegistry;
   private readonly _dialogs: MonitorDialogs;
   private readonly _now: () => number;
-  private readonly _status: HTMLElement;
-  private readonly _error: HTMLElement;
-  private readonly _actionError: HTMLElement;
-  private readonly _table: HTMLTableElement;
-  private readonly _rows: HTMLTableSectionElement;
-  private readonly _create: HTMLButtonElement;
-  private readonly _detail: HTMLElement;
+  private readonly _page: ItemPage;
 }

@@ -6,7 +6,7 @@ import {
   type ProjectModel
 } from '../common/api';
 import { CommandIDs } from '../common/commands';
-import { button, classes, el, errorLine, input, select, setError } from '../common/dom';
+import { button, classes, el, errorLine, input, onActivate, select, setError } from '../common/dom';
 import { errorMessage, formatMyRole } from '../common/helpers';
 import { plainTrans, type TranslationBundle } from '../common/trans';
 import { type ProjectsModel, type ProjectsError } from './model';
@@ -328,14 +328,8 @@ export class ProjectsSection {
       titleRow,
       el('div', { className: 'jp-ScaleLabPanel-projectSlug', text: project.slug })
     );
-    item.addEventListener('click', () => {
+    onActivate(item, () => {
       void this._openDashboard(project.slug);
-    });
-    item.addEventListener('keydown', event => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        void this._openDashboard(project.slug);
-      }
     });
     return item;
   }

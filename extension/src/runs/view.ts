@@ -9,6 +9,7 @@ import {
   el,
   errorLine,
   nameLine,
+  onActivate,
   reveal,
   setError,
   viewHeader
@@ -183,14 +184,8 @@ export class RunsView extends ProjectListView<RunsModel> {
         ...(place ? [' · ', el('span', { testid: 'scalelab-run-queue-place', text: place })] : [])
       )
     );
-    item.addEventListener('click', () => {
+    onActivate(item, () => {
       this._select(run.id);
-    });
-    item.addEventListener('keydown', event => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        this._select(run.id);
-      }
     });
     return item;
   }

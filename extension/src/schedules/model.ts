@@ -1,5 +1,5 @@
 import { type ScaleLabClient, type ScheduleEvent, type ScheduleModel } from '../common/api';
-import { PolledProjectListModel } from '../common/listmodel';
+import { ShownProjectListModel } from '../common/listmodel';
 import { DEFAULT_SETTINGS } from '../common/settings';
 import { canEditSchedules, sortSchedules } from './helpers';
 
@@ -32,7 +32,7 @@ export interface HistoryState {
  * are reloaded every {@link interval} ms. {@link changed} is emitted
  * whenever the state changes.
  */
-export class SchedulesModel extends PolledProjectListModel<ScheduleModel> {
+export class SchedulesModel extends ShownProjectListModel<ScheduleModel> {
   constructor(options: SchedulesModelOptions) {
     super({
       name: 'scalelab:schedules',
@@ -54,11 +54,6 @@ export class SchedulesModel extends PolledProjectListModel<ScheduleModel> {
   /** The id of the highlighted schedule (e.g. one just saved), if any. */
   get highlighted(): number | null {
     return this._highlight;
-  }
-
-  /** Whether the panel is shown and the Schedules tab selected. */
-  get shown(): boolean {
-    return this._active && this._visible;
   }
 
   /** Whether the history of schedule `id` is expanded. */
@@ -89,16 +84,6 @@ export class SchedulesModel extends PolledProjectListModel<ScheduleModel> {
       this._rowErrors.set(id, error);
     }
     this.emitChanged();
-  }
-
-  /** The panel is shown (`true`) or hidden; polls only while shown. */
-  setActive(active: boolean): void {
-    this._setShown(active, this._visible);
-  }
-
-  /** The Schedules tab is selected (`true`) or not; polls only while selected. */
-  setVisible(visible: boolean): void {
-    this._setShown(this._active, visible);
   }
 
   /** Add or update `schedule` of the shown project, highlight it, reload. */
@@ -159,14 +144,6 @@ export class SchedulesModel extends PolledProjectListModel<ScheduleModel> {
     return sortSchedules((await this._client.listSchedules(slug)).schedules);
   }
 
-  protected polling(): boolean {
-    return this.shown;
-  }
-
-  protected shouldLoad(): boolean {
-    return this.shown;
-  }
-
   protected onProjectChanged(): void {
     this._expanded.clear();
     this._histories.clear();
@@ -184,18 +161,6 @@ export class SchedulesModel extends PolledProjectListModel<ScheduleModel> {
     }
     for (const expanded of this._expanded) {
       void this._loadHistory(slug, expanded);
-    }
-  }
-
-  private _setShown(active: boolean, visible: boolean): void {
-    if (this.isDisposed) {
-      return;
-    }
-    const was = this.shown;
-    this._active = active;
-    this._visible = visible;
-    if (this.shown && !was && this.project !== null) {
-      void this.reload();
     }
   }
 
@@ -249,6 +214,4 @@ export class SchedulesModel extends PolledProjectListModel<ScheduleModel> {
   private readonly _busy = new Set<number>();
   private readonly _rowErrors = new Map<number, unknown>();
   private _highlight: number | null = null;
-  private _active = false;
-  private _visible = false;
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -63,6 +64,10 @@ def sweep_killed_services_folders() -> Iterator[None]:
     from scalelab.service.replicas import SOCKET_DIR_PREFIX as SERVING
     from scalelab.service.tracking import SOCKET_DIR_PREFIX as TRACKING
 
+    # In-process services live in this process: once the session is over, their folders go.
+    for prefix in (SERVING, TRACKING):
+        for folder in Path(tempfile.gettempdir()).glob(f"{prefix}{os.getpid()}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
     # A service the hub stopped just now may not have been reaped yet: look for a few seconds.
     for _ in range(10):
         for prefix in (SERVING, TRACKING):

@@ -25,10 +25,10 @@ class Monitors:
     """The monitors of one project, through the service's API."""
 
     def __init__(self, project: str | None = None, client: ServiceClient | None = None) -> None:
-        from ..serving.client import DeploymentError, _project
+        from ..serving.client import DeploymentError, project_slug
 
         try:
-            self.project = _project(project)
+            self.project = project_slug(project)
             self.client = client or ServiceClient.from_args(None, None, "monitoring")
         except (DeploymentError, RemoteError) as exc:
             raise MonitorError(str(exc)) from None

@@ -52,7 +52,7 @@ def check_endpoint_name(name: str) -> str:
     return name
 
 
-def _project(project: str | None) -> str:
+def project_slug(project: str | None) -> str:
     slug = project or os.environ.get("SCALELAB_PROJECT")
     if not slug:
         raise DeploymentError(
@@ -65,7 +65,7 @@ class Endpoints:
     """The endpoints of one project, through the service's API."""
 
     def __init__(self, project: str | None = None, client: ServiceClient | None = None) -> None:
-        self.project = _project(project)
+        self.project = project_slug(project)
         if client is None:
             try:
                 client = ServiceClient.from_args(None, None, "deploying")
